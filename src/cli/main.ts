@@ -1,0 +1,59 @@
+// `lspair`: the command table and its dispatch. Each command returns its exit code: 0 done, 1 failed, 2 usage.
+import { readFileSync } from 'node:fs';
+import { policyCommand } from './policy.js';
+import { UsageError } from './usage.js';
+
+interface Command {
+  readonly summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  policy: { summary: 'check, explain or list what a guest would see of a folder', run: policyCommand },
+};
+
+function version(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `lspair ${version()}: pair programming for any LSP editor
+
+Usage: lspair <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Run \`lspair <command> --help\` for a command's options.
+Logs: JSON lines on stderr (pretty on a terminal); level from LSPAIR_LOG (trace, debug, info, warn, error, silent).
+`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`lspair: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`lspair ${name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`lspair ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
