@@ -171,12 +171,16 @@ export class Policy extends EventEmitter {
       if (listing === undefined) listings.set(dir, (listing = this.list(dir)));
       return listing === null ? this.typeOf(rel) : listing.get(rel.slice(rel.lastIndexOf('/') + 1));
     };
-    return inputs.map((input) => {
-      const target = this.locate(input);
-      if (target === 'invalid') return INVALID;
-      if (target === null) return OUTSIDE;
-      return target.rel === '' ? this.dir('').self : this.classify(target.rel, target.dir, typeOf(target.rel));
-    });
+    const answers = new Array<Decision>(inputs.length);
+    // Folder by folder (sorted), so each folder's records stay hot while its entries are decided.
+    const order = inputs.map((_, i) => i).sort((a, b) => (inputs[a]! < inputs[b]! ? -1 : inputs[a]! > inputs[b]! ? 1 : 0));
+    for (const i of order) {
+      const target = this.locate(inputs[i]!);
+      if (target === 'invalid') answers[i] = INVALID;
+      else if (target === null) answers[i] = OUTSIDE;
+      else answers[i] = target.rel === '' ? this.dir('').self : this.classify(target.rel, target.dir, typeOf(target.rel));
+    }
+    return answers;
   }
 
   /** The canonical relative path of an input, null when it lies outside the root, `invalid` for a NUL. */

@@ -1,5 +1,6 @@
 // Differential test: with `gitignore: "exclude"` and no other rules, `excluded` must equal git's "ignored" on
-// every path, and the deciding line must be the one git reports. Seeded; LSPAIR_SEED replays a run.
+// every path, and the deciding line must be the one git reports; the batch `checkAll` must answer as `check`.
+// Seeded; LSPAIR_SEED replays a run.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -26,8 +27,10 @@ test(`policy agrees with git check-ignore on generated trees (seed ${SEED})`, ()
     const paths = [...tree.dirs, ...tree.files, 'no/such/file', 'foo/no-such.log', ...tree.dirs.slice(0, 20).map((d) => `${d}/missing`)];
     const git = gitCheckIgnore(root, paths);
     const policy = new Policy(root);
+    const batch = policy.checkAll(paths);
     paths.forEach((p, i) => {
       const ours = policy.check(p);
+      if (JSON.stringify(batch[i]) !== JSON.stringify(ours)) mismatches.push(`round ${round} ${JSON.stringify(p)}: checkAll ${JSON.stringify(batch[i])} check ${JSON.stringify(ours)}`);
       const theirs = git[i] ?? null;
       const ignored = theirs !== null && !theirs.pattern.startsWith('!');
       const rule = ours.rule === null ? null : { source: ours.rule.source, line: ours.rule.line, pattern: ours.rule.pattern };
