@@ -1,0 +1,100 @@
+// The client side of the relay protocol (relay-protocol.ts): a host's control connection, and the byte streams
+// of a joined or accepted guest. The streams carry the secure channel; the relay only ever sees its ciphertext.
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { WebSocket, createWebSocketStream } from 'ws';
+import { parseControl, type ControlMessage } from './relay-protocol.js';
+
+/** A refusal by the relay, with its close code (CLOSE in relay-protocol.ts) and reason. */
+export class RelayError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+    this.name = 'RelayError';
+  }
+}
+
+function endpoint(relay: string, path: string): string {
+  return new URL(path, relay.endsWith('/') ? relay : `${relay}/`).toString();
+}
+
+function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new RelayError(`relay refused: ${res.statusCode} ${res.statusMessage ?? ''}`.trim(), res.statusCode ?? 0)));
+    ws.once('error', (err) => reject(new RelayError(`cannot reach the relay: ${err.message}`, 0)));
+  });
+}
+
+/**
+ * Wait for one control message of `type`, then run `next` at once, in the same event: the peer's first binary
+ * frame may arrive in the same read, so whatever consumes the connection must be listening before it returns.
+ * A close before the message becomes a RelayError with the relay's reason.
+ */
+function expect<T>(ws: WebSocket, type: ControlMessage['type'], next: () => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: unknown, binary: boolean): void => {
+      const m = binary ? null : parseControl(data);
+      cleanup();
+      if (m?.type === type) resolve(next());
+      else reject(new RelayError(`relay protocol error: expected ${type}`, 0));
+    };
+    const onClose = (code: number, reason: Buffer): void => {
+      cleanup();
+      reject(new RelayError(`relay closed the connection: ${reason.toString() || code}`, code));
+    };
+    const cleanup = (): void => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+    };
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+  });
+}
+
+/** A host's registration: calls `onGuest` for each guest waiting; emits `close` (code, reason). */
+export class RelayControl extends EventEmitter {
+  constructor(
+    private readonly ws: WebSocket,
+    onGuest: (conn: string) => void,
+  ) {
+    super();
+    ws.on('message', (data, binary) => {
+      const m = binary ? null : parseControl(data);
+      if (m?.type === 'guest') onGuest(m.conn);
+    });
+    ws.on('close', (code, reason) => this.emit('close', code, reason.toString()));
+    ws.on('error', () => undefined); // surfaced through close
+  }
+
+  close(): void {
+    this.ws.close(1000, 'host leaving');
+  }
+}
+
+/** Register as the host of `sessionId`; guests already waiting are announced right away. */
+export async function registerHost(relay: string, sessionId: string, token: string, onGuest: (conn: string) => void): Promise<RelayControl> {
+  const ws = new WebSocket(endpoint(relay, `v1/host/${sessionId}`), { perMessageDeflate: false });
+  await opened(ws);
+  ws.send(JSON.stringify({ type: 'register', token }));
+  return expect(ws, 'registered', () => new RelayControl(ws, onGuest));
+}
+
+async function paired(url: string, hello: ControlMessage | null): Promise<Duplex> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await opened(ws);
+  if (hello) ws.send(JSON.stringify(hello));
+  return expect(ws, 'paired', () => createWebSocketStream(ws));
+}
+
+/** A guest's byte stream to the host of `sessionId`, once the host has accepted it. */
+export function joinRelay(relay: string, sessionId: string): Promise<Duplex> {
+  return paired(endpoint(relay, `v1/join/${sessionId}`), null);
+}
+
+/** The host's byte stream to the guest waiting as `conn`. */
+export function acceptGuest(relay: string, sessionId: string, conn: string, token: string): Promise<Duplex> {
+  return paired(endpoint(relay, `v1/accept/${sessionId}/${conn}`), { type: 'accept', token });
+}
