@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { logger } from '../log.js';
+import { RateLimiter } from '../wire/rate-limit.js';
 import { CLOSE, RELAY_PATHS, parseControl, type ControlMessage } from '../wire/relay-protocol.js';
 
 export interface RelayLimits {
@@ -91,7 +92,7 @@ function firstMessage(ws: WebSocket, timeoutMs: number): Promise<ControlMessage 
 export class Relay {
   readonly url: string;
   private readonly sessions = new Map<string, Session>();
-  private readonly joins = new Map<string, number[]>();
+  private readonly joins: RateLimiter;
   private readonly alive = new WeakSet<WebSocket>();
   private readonly pinger: NodeJS.Timeout;
   /** The most bytes ever queued towards one connection: bounded by maxBuffered plus one message. */
@@ -106,6 +107,7 @@ export class Relay {
     const { address, port } = server.address() as AddressInfo;
     this.url = `${secure ? 'wss' : 'ws'}://${address.includes(':') ? `[${address}]` : address}:${port}`;
     this.pinger = setInterval(() => this.ping(), limits.pingIntervalMs).unref();
+    this.joins = new RateLimiter(limits.joinsPerMinute);
   }
 
   static async start(options: RelayOptions = {}): Promise<Relay> {
@@ -147,7 +149,7 @@ export class Relay {
     const address = req.socket.remoteAddress ?? '?';
     const route = RELAY_PATHS.host.test(path) ? 'host' : RELAY_PATHS.join.test(path) ? 'join' : RELAY_PATHS.accept.test(path) ? 'accept' : null;
     if (!route) return this.refuse(socket, 404, 'unknown relay path');
-    if (route === 'join' && !this.admitJoin(address)) return this.refuse(socket, 429, 'too many join attempts from this address; wait a minute');
+    if (route === 'join' && !this.joins.admit(address)) return this.refuse(socket, 429, 'too many join attempts from this address; wait a minute');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.alive.add(ws);
       ws.on('pong', () => this.alive.add(ws));
@@ -164,16 +166,6 @@ export class Relay {
   private refuse(socket: Duplex, status: number, message: string): void {
     log.info({ status }, message);
     socket.end(`HTTP/1.1 ${status} ${message}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-  }
-
-  /** A sliding one-minute window of join attempts per address. */
-  private admitJoin(address: string): boolean {
-    const now = Date.now();
-    const recent = (this.joins.get(address) ?? []).filter((t) => now - t < 60_000);
-    recent.push(now);
-    this.joins.set(address, recent);
-    if (this.joins.size > 10_000) this.joins.delete(this.joins.keys().next().value!);
-    return recent.length <= this.limits.joinsPerMinute;
   }
 
   private async onHost(ws: WebSocket, sid: string): Promise<void> {

@@ -1,0 +1,115 @@
+// One logical stream of the mux: a byte Duplex with credit-based flow control. The sender may have at most
+// `window` bytes in flight; the receiver grants them again as its reader consumes (Node's _read), so a
+// reader that stops reading stops its sender without buffering more than a window.
+import { Duplex } from 'node:stream';
+import { MuxError, type MuxFrame } from './mux-frames.js';
+
+/** What a stream needs from its mux. */
+export interface StreamHost {
+  send(frame: MuxFrame): void;
+  /** The stream has data and credit: give it a turn. */
+  schedule(stream: MuxStream): void;
+  release(stream: MuxStream): void;
+}
+
+type Callback = (error?: Error | null) => void;
+
+export class MuxStream extends Duplex {
+  #credit: number; // bytes we may still send
+  #receivable: number; // bytes the peer may still send us
+  #consumed = 0; // received and read, not yet granted back
+  #pending: { data: Uint8Array; callback: Callback } | null = null;
+  #sentClose = false;
+  #peerClosed = false;
+  #peerReset = false;
+
+  constructor(
+    private readonly host: StreamHost,
+    readonly id: number,
+    readonly kind: string,
+    readonly name: string,
+    private readonly window: number,
+  ) {
+    super();
+    this.#credit = window;
+    this.#receivable = window;
+  }
+
+  /** Sends up to `max` bytes of the pending write, as far as credit allows; the write completes after its last byte. */
+  sendChunk(max: number): void {
+    const pending = this.#pending;
+    if (!pending || this.#credit === 0) return;
+    const chunk = pending.data.subarray(0, Math.min(max, this.#credit));
+    this.#credit -= chunk.length;
+    pending.data = pending.data.subarray(chunk.length);
+    this.host.send({ type: 'data', id: this.id, data: chunk });
+    if (pending.data.length > 0) return;
+    this.#pending = null;
+    pending.callback(); // may end the stream at once: its close must follow the data just sent
+  }
+
+  get sendable(): boolean {
+    return this.#pending !== null && this.#credit > 0;
+  }
+
+  /** A frame from the peer for this stream. Throws MuxError when the peer breaks the protocol. */
+  receive(frame: MuxFrame): void {
+    switch (frame.type) {
+      case 'data':
+        return this.#onData(frame.data);
+      case 'credit':
+        if (this.#credit + frame.bytes > this.window) throw new MuxError('credit beyond the window');
+        this.#credit += frame.bytes;
+        return this.host.schedule(this);
+      case 'close':
+        this.#peerClosed = true;
+        this.push(null);
+        return;
+      case 'reset':
+        this.#peerReset = true;
+        this.destroy(new MuxError(`stream reset by peer: ${frame.reason}`));
+        return;
+      default:
+        throw new MuxError(`unexpected ${frame.type} frame on a stream`);
+    }
+  }
+
+  override _write(chunk: Uint8Array, _encoding: BufferEncoding, callback: Callback): void {
+    if (chunk.length === 0) return callback();
+    this.#pending = { data: chunk, callback };
+    this.host.schedule(this);
+  }
+
+  override _final(callback: Callback): void {
+    this.host.send({ type: 'close', id: this.id });
+    this.#sentClose = true;
+    callback();
+  }
+
+  override _read(): void {
+    this.#grant();
+  }
+
+  override _destroy(error: Error | null, callback: Callback): void {
+    const clean = this.#sentClose && this.#peerClosed;
+    if (!clean && !this.#peerReset) this.host.send({ type: 'reset', id: this.id, reason: error?.message ?? 'closed' });
+    this.host.release(this);
+    callback(error);
+  }
+
+  #onData(data: Uint8Array): void {
+    if (this.#peerClosed) throw new MuxError('data after close');
+    if (data.length > this.#receivable) throw new MuxError('data beyond the granted window');
+    this.#receivable -= data.length;
+    this.#consumed += data.length;
+    if (this.push(data)) this.#grant();
+  }
+
+  /** Grants back what was read, in batches of a quarter window so credit frames stay rare. */
+  #grant(): void {
+    if (this.#consumed < this.window / 4 || this.destroyed) return;
+    this.host.send({ type: 'credit', id: this.id, bytes: this.#consumed });
+    this.#receivable += this.#consumed;
+    this.#consumed = 0;
+  }
+}

@@ -1,0 +1,140 @@
+// Logical streams over one message channel (a SecureChannel, or any object-mode Duplex of Uint8Arrays):
+// open/data/close/reset per stream, credit-based flow control, and round-robin scheduling in chunks so a
+// large transfer on one stream never holds back a small message on another. Keepalive pings detect a dead peer.
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { MuxError, decodeMuxFrame, encodeMuxFrame, type MuxFrame } from './mux-frames.js';
+import { MuxStream, type StreamHost } from './mux-stream.js';
+
+export { MuxError, MuxStream };
+
+export interface MuxOptions {
+  /** The guest (the channel's initiator) opens odd stream ids, the host even ones. */
+  readonly initiator: boolean;
+  /** Bytes a stream may have in flight before its reader makes room; default 256 KiB. */
+  readonly window?: number;
+  /** Largest data frame: smaller lets other streams interleave sooner; default 64 KiB. */
+  readonly chunk?: number;
+  /** A ping this often; default 15 s. */
+  readonly keepaliveMs?: number;
+  /** Nothing heard for this long means the peer is dead; default 45 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Events: 'stream' (a MuxStream the peer opened), 'close' (error or undefined). Failures are reported by
+ * 'close' and on each open stream, never as a bare 'error' event that would crash an unwary process.
+ */
+export class Mux extends EventEmitter implements StreamHost {
+  readonly #channel: Duplex;
+  readonly #streams = new Map<number, MuxStream>();
+  readonly #turns = new Set<MuxStream>(); // insertion order is the round-robin order
+  readonly #window: number;
+  readonly #chunk: number;
+  readonly #initiator: boolean;
+  readonly #keepalive: NodeJS.Timeout;
+  #nextId: number;
+  #lastPeerId = 0; // the peer's ids only grow, so a closed stream's id is never reused
+  #lastHeard = Date.now();
+  #congested = false;
+  #pumping = false;
+  #destroyed = false;
+
+  constructor(channel: Duplex, options: MuxOptions) {
+    super();
+    this.#channel = channel;
+    this.#initiator = options.initiator;
+    this.#nextId = options.initiator ? 1 : 2;
+    this.#window = options.window ?? 256 * 1024;
+    this.#chunk = options.chunk ?? 64 * 1024;
+    const timeoutMs = options.timeoutMs ?? 45_000;
+    this.#keepalive = setInterval(() => this.#ping(timeoutMs), options.keepaliveMs ?? 15_000).unref();
+    channel.on('data', (bytes: Uint8Array) => this.#receive(bytes));
+    channel.on('drain', () => {
+      this.#congested = false;
+      this.#pump();
+    });
+    channel.on('error', (error: Error) => this.destroy(error));
+    channel.on('close', () => this.destroy());
+  }
+
+  open(kind: string, name = ''): MuxStream {
+    if (this.#destroyed) throw new MuxError('mux is closed');
+    const stream = this.#add(this.#nextId, kind, name);
+    this.#nextId += 2;
+    this.send({ type: 'open', id: stream.id, kind, name });
+    return stream;
+  }
+
+  /** Graceful: ends the channel after what it has queued. Data a stream has not handed over yet is dropped, so end streams first. */
+  close(): void {
+    this.#channel.end();
+  }
+
+  destroy(error?: Error): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    clearInterval(this.#keepalive);
+    for (const stream of this.#streams.values()) stream.destroy(error);
+    if (error) this.#channel.destroy(error);
+    this.emit('close', error);
+  }
+
+  send(frame: MuxFrame): void {
+    if (this.#destroyed || this.#channel.writableEnded) return; // closing: nothing more goes out
+    if (!this.#channel.write(encodeMuxFrame(frame))) this.#congested = true;
+  }
+
+  schedule(stream: MuxStream): void {
+    this.#turns.add(stream);
+    this.#pump();
+  }
+
+  release(stream: MuxStream): void {
+    this.#streams.delete(stream.id);
+    this.#turns.delete(stream);
+  }
+
+  /** One chunk per stream per turn while the channel takes more. */
+  #pump(): void {
+    if (this.#pumping) return; // a write callback can schedule while we pump
+    this.#pumping = true;
+    for (const stream of this.#turns) {
+      if (this.#congested || this.#destroyed) break;
+      this.#turns.delete(stream);
+      stream.sendChunk(this.#chunk);
+      if (stream.sendable) this.#turns.add(stream); // to the back of the line
+    }
+    this.#pumping = false;
+  }
+
+  #receive(bytes: Uint8Array): void {
+    this.#lastHeard = Date.now();
+    try {
+      const frame = decodeMuxFrame(bytes);
+      if (frame.type === 'ping') this.send({ type: 'pong', id: 0 });
+      else if (frame.type === 'open') this.#accept(frame.id, frame.kind, frame.name);
+      else if (frame.type !== 'pong') this.#streams.get(frame.id)?.receive(frame); // a stream we reset may still get frames
+    } catch (error) {
+      this.destroy(error instanceof MuxError ? error : new MuxError(String(error)));
+    }
+  }
+
+  #accept(id: number, kind: string, name: string): void {
+    const theirs = id % 2 === (this.#initiator ? 0 : 1);
+    if (!theirs || id <= this.#lastPeerId) throw new MuxError(`bad stream id ${id}`);
+    this.#lastPeerId = id;
+    this.emit('stream', this.#add(id, kind, name));
+  }
+
+  #add(id: number, kind: string, name: string): MuxStream {
+    const stream = new MuxStream(this, id, kind, name, this.#window);
+    this.#streams.set(id, stream);
+    return stream;
+  }
+
+  #ping(timeoutMs: number): void {
+    if (Date.now() - this.#lastHeard > timeoutMs) this.destroy(new MuxError(`peer silent for over ${timeoutMs} ms`));
+    else this.send({ type: 'ping', id: 0 });
+  }
+}
