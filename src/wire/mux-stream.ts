@@ -30,7 +30,7 @@ export class MuxStream extends Duplex {
     readonly name: string,
     private readonly window: number,
   ) {
-    super();
+    super({ writableHighWaterMark: window }); // a writer may queue a window before it is asked to wait
     this.#credit = window;
     this.#receivable = window;
   }
@@ -78,6 +78,11 @@ export class MuxStream extends Duplex {
     if (chunk.length === 0) return callback();
     this.#pending = { data: chunk, callback };
     this.host.schedule(this);
+  }
+
+  /** Writes queued while one was in flight go out together (Node calls this with all of them). */
+  override _writev(chunks: { chunk: Uint8Array }[], callback: Callback): void {
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', callback);
   }
 
   override _final(callback: Callback): void {

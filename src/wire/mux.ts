@@ -85,9 +85,10 @@ export class Mux extends EventEmitter implements StreamHost {
     if (!this.#channel.write(encodeMuxFrame(frame))) this.#congested = true;
   }
 
+  /** Pumps once the current synchronous writes are done, so a burst of small writes leaves as few frames. */
   schedule(stream: MuxStream): void {
     this.#turns.add(stream);
-    this.#pump();
+    if (this.#turns.size === 1 && !this.#pumping) queueMicrotask(() => this.#pump());
   }
 
   release(stream: MuxStream): void {

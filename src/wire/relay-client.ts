@@ -16,6 +16,12 @@ export class RelayError extends Error {
   }
 }
 
+/**
+ * Options for every client WebSocket. Masking exists to keep a browser's script from steering the bytes an HTTP
+ * intermediary sees; our payload is ciphertext a peer cannot choose, so the mask is zero and ws skips the XOR.
+ */
+export const WS_CLIENT_OPTIONS = { perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) } as const;
+
 function endpoint(relay: string, path: string): string {
   return new URL(path, relay.endsWith('/') ? relay : `${relay}/`).toString();
 }
@@ -76,14 +82,14 @@ export class RelayControl extends EventEmitter {
 
 /** Register as the host of `sessionId`; guests already waiting are announced right away. */
 export async function registerHost(relay: string, sessionId: string, token: string, onGuest: (conn: string) => void): Promise<RelayControl> {
-  const ws = new WebSocket(endpoint(relay, `v1/host/${sessionId}`), { perMessageDeflate: false });
+  const ws = new WebSocket(endpoint(relay, `v1/host/${sessionId}`), WS_CLIENT_OPTIONS);
   await opened(ws);
   ws.send(JSON.stringify({ type: 'register', token }));
   return expect(ws, 'registered', () => new RelayControl(ws, onGuest));
 }
 
 async function paired(url: string, hello: ControlMessage | null): Promise<Duplex> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url, WS_CLIENT_OPTIONS);
   await opened(ws);
   if (hello) ws.send(JSON.stringify(hello));
   return expect(ws, 'paired', () => createWebSocketStream(ws));

@@ -21,7 +21,7 @@ import {
   type HandshakeResult,
   type RekeyPolicy,
 } from '../crypto/index.js';
-import { FrameDecoder, lengthPrefix, type FrameBounds } from './frames.js';
+import { FrameDecoder, encodeFrame, type FrameBounds } from './frames.js';
 
 export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 
@@ -103,10 +103,8 @@ export class SecureChannel extends Duplex {
   }
 
   #sendFrame(body: Uint8Array, callback?: Callback): void {
-    this.#socket.cork(); // prefix and body leave in one write, without copying the body
-    this.#socket.write(lengthPrefix(body.length));
-    const flushed = this.#socket.write(body);
-    this.#socket.uncork();
+    // One write per frame: message transports (a WebSocket stream) would otherwise send the prefix alone.
+    const flushed = this.#socket.write(encodeFrame(body));
     if (!callback) return;
     if (flushed) callback();
     else this.#socket.once('drain', () => callback());
