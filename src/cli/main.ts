@@ -1,5 +1,6 @@
 // `lspair`: the command table and its dispatch. Each command returns its exit code: 0 done, 1 failed, 2 usage.
 import { readFileSync } from 'node:fs';
+import { idCommand } from './id.js';
 import { policyCommand } from './policy.js';
 import { relayCommand } from './relay.js';
 import { UsageError } from './usage.js';
@@ -10,6 +11,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  id: { summary: 'show your guest identity (fingerprint and public key)', run: idCommand },
   policy: { summary: 'check, explain or list what a guest would see of a folder', run: policyCommand },
   relay: { summary: 'run a relay that pairs hosts and guests and forwards ciphertext it cannot read', run: relayCommand },
 };
