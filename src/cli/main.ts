@@ -1,6 +1,9 @@
 // `lspair`: the command table and its dispatch. Each command returns its exit code: 0 done, 1 failed, 2 usage.
 import { readFileSync } from 'node:fs';
+import { guestsCommand, linkCommand, statusCommand } from './guests.js';
+import { hostCommand } from './host.js';
 import { idCommand } from './id.js';
+import { joinCommand } from './join.js';
 import { policyCommand } from './policy.js';
 import { relayCommand } from './relay.js';
 import { UsageError } from './usage.js';
@@ -11,6 +14,11 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  host: { summary: 'share a folder: print the join link, admit guests', run: hostCommand },
+  join: { summary: 'join a session from its link', run: joinCommand },
+  guests: { summary: 'list, approve, reject, kick guests, change their role or permissions', run: guestsCommand },
+  status: { summary: 'the session of the host sharing a folder', run: statusCommand },
+  link: { summary: 'rotate the join link (lspair link rotate)', run: linkCommand },
   id: { summary: 'show your guest identity (fingerprint and public key)', run: idCommand },
   policy: { summary: 'check, explain or list what a guest would see of a folder', run: policyCommand },
   relay: { summary: 'run a relay that pairs hosts and guests and forwards ciphertext it cannot read', run: relayCommand },

@@ -66,8 +66,12 @@ export class Mux extends EventEmitter implements StreamHost {
     return stream;
   }
 
-  /** Graceful: ends the channel after what it has queued. Data a stream has not handed over yet is dropped, so end streams first. */
+  /**
+   * Graceful: ends the channel after what streams have written so far (sent now, as far as credit allows).
+   * Data still waiting for credit is dropped, so end streams first where every byte matters.
+   */
   close(): void {
+    this.#pump();
     this.#channel.end();
   }
 

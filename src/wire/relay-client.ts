@@ -49,7 +49,7 @@ function expect<T>(ws: WebSocket, type: ControlMessage['type'], next: () => T): 
     };
     const onClose = (code: number, reason: Buffer): void => {
       cleanup();
-      reject(new RelayError(`relay closed the connection: ${reason.toString() || code}`, code));
+      reject(new RelayError(`connection closed: ${reason.toString() || code}`, code));
     };
     const cleanup = (): void => {
       ws.off('message', onMessage);
@@ -90,9 +90,12 @@ export async function registerHost(relay: string, sessionId: string, token: stri
 
 async function paired(url: string, hello: ControlMessage | null): Promise<Duplex> {
   const ws = new WebSocket(url, WS_CLIENT_OPTIONS);
+  // Listen first: a host's own listener sends "paired" at once, in the same read as the upgrade response.
+  const stream = expect(ws, 'paired', () => createWebSocketStream(ws));
+  stream.catch(() => undefined); // a failure to connect is reported by opened() below
   await opened(ws);
   if (hello) ws.send(JSON.stringify(hello));
-  return expect(ws, 'paired', () => createWebSocketStream(ws));
+  return stream;
 }
 
 /** A guest's byte stream to the host of `sessionId`, once the host has accepted it. */

@@ -1,0 +1,135 @@
+// `lspair host [DIR]`: share a folder until interrupted. Prints the join link and every guest event (one JSON
+// object per line with --json), and answers `lspair guests|status|link` on the folder's control socket.
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Policy, watchPolicy } from '../policy/index.js';
+import { defaultConfig, loadConfig, mergeConfig, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
+import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
+import { HostSession, type GuestInfo } from '../session/host.js';
+import { toRole } from '../session/permissions.js';
+import { loadTrustedGuests } from '../session/trusted.js';
+import { parseListen } from './address.js';
+import { parse, UsageError } from './usage.js';
+
+const HELP = `Usage: lspair host [DIR] [--listen HOST:PORT] [--relay URL] [--config FILE] [--read-only|--read-write]
+                   [--approve-guests] [--anonymous prompt|accept|reject] [--name NAME] [--json]
+  Shares DIR (default: the current folder). Without --listen or --relay it listens on 127.0.0.1 on a free port.
+  --relay URL           also reachable through this relay (ws:// or wss://); alone, the relay only
+  --config FILE         host settings (schemas/lspair.schema.json); flags override them
+  --read-only           no guest may write files (--read-write: the roles decide)
+  --approve-guests      ask before known guests join too (guestApprovalRequired)
+  --anonymous MODE      guests not in your trusted-guests file: prompt (default), accept or reject
+  --json                one JSON object per line per event on stdout
+`;
+
+const OPTIONS = {
+  listen: { type: 'string' },
+  relay: { type: 'string' },
+  config: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  'read-write': { type: 'boolean' },
+  'approve-guests': { type: 'boolean' },
+  anonymous: { type: 'string' },
+  name: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+
+function settings(values: Values): HostConfig {
+  if (values['read-only'] && values['read-write']) throw new UsageError('--read-only and --read-write contradict each other');
+  const anonymous = values.anonymous;
+  if (anonymous !== undefined && !['prompt', 'accept', 'reject'].includes(anonymous)) throw new UsageError(`--anonymous takes prompt, accept or reject, not '${anonymous}'`);
+  const base = values.config ? loadConfig(path.resolve(values.config)) : defaultConfig();
+  return mergeConfig(base, {
+    readOnly: values['read-only'] ? true : values['read-write'] ? false : undefined,
+    guestApprovalRequired: values['approve-guests'] ? true : undefined,
+    anonymousGuestApproval: anonymous as AnonymousGuestApproval | undefined,
+    listen: values.listen,
+    relay: values.relay,
+  });
+}
+
+function describe(guest: GuestInfo): string {
+  return `${guest.name} (${guest.id}, ${guest.known ? 'known' : 'anonymous'}, ${guest.fingerprint})`;
+}
+
+export async function hostCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`host shares one folder\n${HELP}`);
+  const dir = path.resolve(positionals[0] ?? '.');
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${dir} is not a folder`);
+  const config = settings(values);
+  const listen = config.listen ? parseListen(config.listen) : config.relay ? null : { host: '127.0.0.1', port: 0 };
+  const trusted = loadTrustedGuests(config.trustedGuestsFile);
+  // The host's own files are never shared, even when they lie inside the folder.
+  const policy = new Policy(dir, { exclude: [config.trustedGuestsFile, ...(values.config ? [path.resolve(values.config)] : [])] });
+  const watcher = watchPolicy(policy);
+  const json = values.json ?? false;
+  const print = (event: string, data: Record<string, unknown>, human: string): void => {
+    process.stdout.write(json ? `${JSON.stringify({ event, ...data })}\n` : `${human}\n`);
+  };
+  const session = await HostSession.start({ config, trusted, name: values.name ?? os.userInfo().username, listen, relay: config.relay ?? null });
+  const ask = process.stdin.isTTY && !json ? createInterface({ input: process.stdin, output: process.stdout }) : null;
+  session.on('guest-request', ({ guest, pin }: { guest: GuestInfo; pin: string }) => {
+    print('guest-request', { guest, pin }, `${describe(guest)} asks to join. PIN ${pin} (compare it with theirs).`);
+    ask?.question(`Let ${guest.name} in as ${guest.role}? [y/N] `, (answer) => {
+      try {
+        if (/^y(es)?$/i.test(answer.trim())) session.approve(guest.id);
+        else session.reject(guest.id);
+      } catch {
+        // answered elsewhere already (lspair guests, or it left)
+      }
+    });
+    if (!ask && !json) print('hint', {}, `  approve with: lspair guests approve ${guest.id}   reject with: lspair guests reject ${guest.id}`);
+  });
+  session.on('guest-joined', ({ guest, pin }: { guest: GuestInfo; pin: string }) => print('guest-joined', { guest, pin }, `${describe(guest)} joined as ${guest.role}. PIN ${pin}.`));
+  session.on('guest-left', ({ guest }: { guest: GuestInfo }) => print('guest-left', { guest }, `${describe(guest)} left.`));
+  session.on('guest-denied', ({ guest, reason }: { guest: GuestInfo; reason: string }) => print('guest-denied', { guest, reason }, `${describe(guest)} was not let in: ${reason}.`));
+  session.on('link-rotated', ({ link, sessionId }: { link: string; sessionId: string }) => print('link-rotated', { link, sessionId }, `New join link (the old one no longer works):\n  ${link}`));
+  const handle = async (req: ControlRequest): Promise<unknown> => {
+    const id = req.id ?? '';
+    switch (req.cmd) {
+      case 'ping':
+        return 'pong';
+      case 'list':
+        return session.guests();
+      case 'status':
+        return { folder: dir, sessionId: session.sessionId, link: session.link, guests: session.guests(), policyErrors: policy.errors, readOnly: config.readOnly };
+      case 'approve':
+        return session.approve(id);
+      case 'reject':
+        return session.reject(id);
+      case 'kick':
+        return session.kick(id);
+      case 'role':
+        return session.setRole(id, toRole(req.value));
+      case 'grant':
+        return session.grant(id, req.value ?? '');
+      case 'revoke':
+        return session.revoke(id, req.value ?? '');
+      case 'rotate':
+        return { link: await session.rotate() };
+      default:
+        throw new Error(`unknown command '${req.cmd}'`);
+    }
+  };
+  const control = await ControlServer.start(controlPath(dir), handle);
+  print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  ask?.close();
+  await control.close();
+  await watcher.close();
+  await session.close();
+  return 0;
+}

@@ -1,0 +1,157 @@
+// Sessions end to end, with real processes on loopback: host, guests, relay, `lspair guests` and `link rotate`.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatLink, parseLink } from '../../src/session/link.js';
+import { lspair } from '../helpers/cli.js';
+import { LspairProcess, type Event } from '../helpers/process.js';
+import { tmpdir } from '../helpers/tmp.js';
+
+/** Separate config (identity) folders per participant and one private runtime folder for control sockets. */
+function world() {
+  const root = tmpdir('lspair-e2e-');
+  const runtime = path.join(root, 'run');
+  mkdirSync(runtime, { mode: 0o700 });
+  chmodSync(runtime, 0o700);
+  const env = (who: string) => ({ XDG_CONFIG_HOME: path.join(root, who), XDG_RUNTIME_DIR: runtime });
+  const folder = path.join(root, 'share');
+  mkdirSync(folder);
+  return {
+    folder,
+    host: (...args: string[]) => new LspairProcess(['host', folder, '--json', ...args], env('host')),
+    join: (link: string, who: string) => new LspairProcess(['join', link, '--json', '--name', who], env(who)),
+    guests: (...args: string[]) => lspair(['guests', ...args, '--dir', folder, '--json'], { env: env('host') }),
+    rotate: () => lspair(['link', 'rotate', '--dir', folder, '--json'], { env: env('host') }),
+    status: () => lspair(['status', '--dir', folder, '--json'], { env: env('host') }),
+  };
+}
+
+const s = suite('sessions end to end');
+
+s('direct join: same PIN on both sides, role changes reach the guest, a kicked guest cannot rejoin', async () => {
+  const w = world();
+  const host = w.host('--anonymous', 'accept');
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  assert.match(link, /^lspair:\/\/127\.0\.0\.1:\d+\//);
+  const alice = w.join(link, 'alice');
+  const waiting = await alice.next('waiting');
+  const joined = await alice.next('joined');
+  const hostSaw = (await host.next('guest-joined')) as Event & { guest: { id: string; name: string; known: boolean; role: string } };
+  assert.is(hostSaw.pin, waiting.pin);
+  assert.match(String(waiting.pin), /^\d{6}$/);
+  assert.equal([joined.role, joined.permissions], ['viewer', ['debug.breakpoints', 'debug.inspect']]);
+  assert.equal([hostSaw.guest.name, hostSaw.guest.known, hostSaw.guest.role], ['alice', false, 'viewer']);
+
+  const list = w.guests('list');
+  assert.is(list.code, 0, list.stderr);
+  assert.is((JSON.parse(list.stdout) as { id: string }[])[0]!.id, hostSaw.guest.id);
+  assert.is(w.guests('role', hostSaw.guest.id, 'editor').code, 0);
+  const changed = await alice.next('permissions');
+  assert.equal(changed.permissions, ['debug.breakpoints', 'debug.control', 'debug.inspect', 'files.write']);
+  assert.is(w.guests('grant', hostSaw.guest.id, 'debug.repl').code, 0);
+  assert.ok(((await alice.next('permissions')).permissions as string[]).includes('debug.repl'));
+  assert.is(w.guests('grant', hostSaw.guest.id, 'debug.everything').code, 1);
+
+  assert.is(w.guests('kick', hostSaw.guest.id).code, 0);
+  assert.is(await alice.exited, 3);
+  await host.next('guest-left');
+  const again = w.join(link, 'alice');
+  const refused = await again.next('error');
+  assert.is(refused.code, 'refused');
+  assert.is(await again.exited, 3);
+  host.kill();
+  assert.is(await host.exited, 0);
+});
+
+s('anonymous guests: prompt, then approve and reject with lspair guests; reject mode refuses outright', async () => {
+  const w = world();
+  const host = w.host();
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const bob = w.join(link, 'bob');
+  const request = (await host.next('guest-request')) as Event & { guest: { id: string } };
+  assert.is(request.pin, (await bob.next('waiting')).pin);
+  assert.is(w.guests('approve', request.guest.id).code, 0);
+  assert.is((await bob.next('joined')).role, 'viewer');
+  const carol = w.join(link, 'carol');
+  const second = (await host.next('guest-request')) as Event & { guest: { id: string } };
+  assert.is(w.guests('reject', second.guest.id).code, 0);
+  assert.is((await carol.next('error')).code, 'refused');
+  assert.is(await carol.exited, 3);
+  assert.is(w.guests('approve', 'g99').code, 1);
+  bob.kill();
+  host.kill();
+  await host.exited;
+
+  const strict = world();
+  const closed = strict.host('--anonymous', 'reject');
+  const dave = strict.join(((await closed.next('ready')) as Event & { link: string }).link, 'dave');
+  assert.match(String((await dave.next('error')).message), /anonymous/);
+  assert.is(await dave.exited, 3);
+  closed.kill();
+  await closed.exited;
+});
+
+s('rotating the link: the old one stops working, the new one works, guests already in stay', async () => {
+  const w = world();
+  const host = w.host('--anonymous', 'accept');
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const erin = w.join(link, 'erin');
+  await erin.next('joined');
+  const rotated = w.rotate();
+  assert.is(rotated.code, 0, rotated.stderr);
+  const fresh = (JSON.parse(rotated.stdout) as { link: string }).link;
+  assert.is.not(fresh, link);
+  const late = w.join(link, 'frank');
+  assert.is((await late.next('error')).code, 'refused');
+  assert.is(await late.exited, 3);
+  const ok = w.join(fresh, 'gina');
+  await ok.next('joined');
+  const status = JSON.parse(w.status().stdout) as { guests: { name: string }[] };
+  assert.equal(status.guests.map((g) => g.name).sort(), ['erin', 'gina']);
+  erin.kill();
+  ok.kill();
+  host.kill();
+  await host.exited;
+});
+
+s('a link whose host key is not the host\'s (a man in the middle) is refused with a key mismatch; a wrong join secret is refused', async () => {
+  const w = world();
+  const host = w.host('--anonymous', 'accept');
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const forged = formatLink({ ...parseLink(link), hostKey: new Uint8Array(randomBytes(32)) });
+  const victim = w.join(forged, 'henry');
+  const error = await victim.next('error');
+  assert.is(error.code, 'key-mismatch');
+  assert.is(await victim.exited, 4);
+  const wrongSecret = w.join(formatLink({ ...parseLink(link), secret: new Uint8Array(randomBytes(32)) }), 'ivan');
+  const hungUp = await wrongSecret.next('error');
+  assert.equal([hungUp.code, /join secret/.test(String(hungUp.message))], ['refused', true]);
+  assert.is(await wrongSecret.exited, 3);
+  host.kill();
+  await host.exited;
+});
+
+s('through a relay: the guest joins by the relay URL, and the relay never sees the secret', async () => {
+  const w = world();
+  const relay = new LspairProcess(['relay', '--listen', '127.0.0.1:0', '--json'], {});
+  const { url } = (await relay.next('ready')) as Event & { url: string };
+  const host = w.host('--relay', url, '--anonymous', 'accept');
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const parsed = parseLink(link);
+  assert.is(parsed.relay, url);
+  assert.equal(parsed.direct, []);
+  const jo = w.join(link, 'jo');
+  const waiting = await jo.next('waiting');
+  await jo.next('joined');
+  assert.is(((await host.next('guest-joined')) as Event).pin, waiting.pin);
+  jo.kill();
+  host.kill();
+  await host.exited;
+  relay.kill();
+  await relay.exited;
+  assert.not.ok(relay.stderr.includes(Buffer.from(parsed.secret).toString('base64url')));
+});
+
+s.run();
