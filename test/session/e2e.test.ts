@@ -1,6 +1,6 @@
 // Sessions end to end, with real processes on loopback: host, guests, relay, `lspair guests` and `link rotate`.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,6 +20,8 @@ function world() {
   mkdirSync(folder);
   return {
     folder,
+    env,
+    id: (who: string) => JSON.parse(lspair(['id', '--json'], { env: env(who) }).stdout) as { publicKey: string; fingerprint: string },
     host: (...args: string[]) => new LspairProcess(['host', folder, '--json', ...args], env('host')),
     join: (link: string, who: string) => new LspairProcess(['join', link, '--json', '--name', who], env(who)),
     guests: (...args: string[]) => lspair(['guests', ...args, '--dir', folder, '--json'], { env: env('host') }),
@@ -152,6 +154,27 @@ s('through a relay: the guest joins by the relay URL, and the relay never sees t
   relay.kill();
   await relay.exited;
   assert.not.ok(relay.stderr.includes(Buffer.from(parsed.secret).toString('base64url')));
+});
+
+s('a known guest (in the trusted-guests file) joins without a prompt, with its role; others still wait', async () => {
+  const w = world();
+  const ana = w.id('ana');
+  const trusted = path.join(w.env('host').XDG_CONFIG_HOME, 'lspair', 'trusted-guests.json');
+  mkdirSync(path.dirname(trusted), { recursive: true });
+  writeFileSync(trusted, JSON.stringify({ guests: [{ publicKey: ana.publicKey, name: 'Ana (trusted)', role: 'editor' }] }), { mode: 0o600 });
+  const host = w.host();
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const guest = w.join(link, 'ana');
+  const joined = await guest.next('joined');
+  assert.is(joined.role, 'editor');
+  const seen = (await host.next('guest-joined')) as Event & { guest: { known: boolean; name: string; fingerprint: string } };
+  assert.equal([seen.guest.known, seen.guest.name, seen.guest.fingerprint], [true, 'Ana (trusted)', ana.fingerprint]);
+  const stranger = w.join(link, 'stranger');
+  assert.is(((await host.next('guest-request')) as Event & { guest: { known: boolean } }).guest.known, false);
+  stranger.kill();
+  guest.kill();
+  host.kill();
+  await host.exited;
 });
 
 s.run();
