@@ -11,6 +11,7 @@ import { HostSession, type GuestInfo } from '../session/host.js';
 import { toRole } from '../session/permissions.js';
 import { loadTrustedGuests } from '../session/trusted.js';
 import { parseListen } from './address.js';
+import { eventPrinter, interrupted } from './events.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair host [DIR] [--listen HOST:PORT] [--relay URL] [--config FILE] [--read-only|--read-write]
@@ -73,9 +74,7 @@ export async function hostCommand(args: string[]): Promise<number> {
   const policy = new Policy(dir, { exclude: [config.trustedGuestsFile, ...(values.config ? [path.resolve(values.config)] : [])] });
   const watcher = watchPolicy(policy);
   const json = values.json ?? false;
-  const print = (event: string, data: Record<string, unknown>, human: string): void => {
-    process.stdout.write(json ? `${JSON.stringify({ event, ...data })}\n` : `${human}\n`);
-  };
+  const print = eventPrinter(json);
   const session = await HostSession.start({ config, trusted, name: values.name ?? os.userInfo().username, listen, relay: config.relay ?? null });
   const ask = process.stdin.isTTY && !json ? createInterface({ input: process.stdin, output: process.stdout }) : null;
   session.on('guest-request', ({ guest, pin }: { guest: GuestInfo; pin: string }) => {
@@ -123,13 +122,9 @@ export async function hostCommand(args: string[]): Promise<number> {
   };
   const control = await ControlServer.start(controlPath(dir), handle);
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await interrupted();
   ask?.close();
-  await control.close();
-  await watcher.close();
-  await session.close();
+  const closing = Promise.all([control.close(), watcher.close(), session.close()]);
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000).unref())]); // a peer may not finish closing
   return 0;
 }

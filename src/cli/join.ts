@@ -5,6 +5,7 @@ import os from 'node:os';
 import { loadOrCreateIdentity, wipeKeyPair } from '../crypto/index.js';
 import { GuestSession, JoinError, type JoinFailure } from '../session/guest.js';
 import { LinkError, parseLink } from '../session/link.js';
+import { eventPrinter, interrupted } from './events.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair join LINK [--name NAME] [--json]
@@ -30,9 +31,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     throw err;
   }
   const json = values.json ?? false;
-  const print = (event: string, data: Record<string, unknown>, human: string): void => {
-    process.stdout.write(json ? `${JSON.stringify({ event, ...data })}\n` : `${human}\n`);
-  };
+  const print = eventPrinter(json);
   const identity = await loadOrCreateIdentity();
   try {
     const session = await GuestSession.connect({ link, identity, name: values.name ?? os.userInfo().username });
@@ -41,11 +40,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     print('joined', { pin: session.pin, guestId: welcome.guestId, role: welcome.role, permissions: welcome.permissions }, `Joined as ${welcome.role} (${welcome.permissions.join(', ') || 'no permissions'}).`);
     session.on('permissions', (m: { role: string; permissions: string[] }) => print('permissions', { role: m.role, permissions: m.permissions }, `Now ${m.role} (${m.permissions.join(', ') || 'no permissions'}).`));
     const ended = new Promise<string>((resolve) => session.once('ended', ({ reason }: { reason: string }) => resolve(reason)));
-    const interrupted = new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('you left'));
-      process.once('SIGTERM', () => resolve('you left'));
-    });
-    const reason = await Promise.race([ended, interrupted]);
+    const reason = await Promise.race([ended, interrupted().then(() => 'you left')]);
     session.leave();
     print('ended', { reason }, `Session ended: ${reason}.`);
     return /removed/.test(reason) ? EXIT.refused : 0;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Relay } from '../relay/server.js';
 import { parseListen } from './address.js';
+import { interrupted } from './events.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair relay [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--json]
@@ -31,10 +32,7 @@ export async function relayCommand(args: string[]): Promise<number> {
   const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) } : undefined;
   const relay = await Relay.start({ host, port, tls });
   process.stdout.write(values.json ? `${JSON.stringify({ event: 'ready', url: relay.url })}\n` : `lspair relay listening on ${relay.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await interrupted();
   await relay.close();
   return 0;
 }
