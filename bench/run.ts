@@ -1,7 +1,9 @@
 // `npm run bench`: every benchmark, each printing ratios measured side by side in this one run.
 import { runChannelBench } from './channel.bench.js';
 import { runPolicyBench } from './policy.bench.js';
+import { runRelayBench } from './relay.bench.js';
 
 const only = process.argv[2];
 if (!only || only === 'channel') for (const line of await runChannelBench()) console.log(line);
+if (!only || only === 'relay') for (const line of await runRelayBench()) console.log(line);
 if (!only || only === 'policy') for (const line of runPolicyBench()) console.log(line);
