@@ -1,11 +1,12 @@
 // `lspair join LINK`: join a host's session (its own addresses first, then the relay), show the PIN, wait to
-// be let in, and stay until the session ends. Exit status: 0 when the session ended normally, 3 refused or
-// removed, 4 the host's key does not match the link or the channel was tampered with, 5 unreachable.
+// be let in, and stay until the session ends; a lost connection is retried (backoff with jitter, for up to two
+// minutes) and the host lets the same key in again unasked. Exit status: 0 when the session ended, 3 refused
+// or removed, 4 the host's key does not match the link or the channel was tampered with, 5 unreachable.
 import os from 'node:os';
-import { loadOrCreateIdentity, wipeKeyPair } from '../crypto/index.js';
+import { loadOrCreateIdentity, wipeKeyPair, type KeyPair } from '../crypto/index.js';
 import { GuestSession, JoinError, type JoinFailure } from '../session/guest.js';
-import { LinkError, parseLink } from '../session/link.js';
-import { eventPrinter, interrupted } from './events.js';
+import { LinkError, parseLink, type JoinLink } from '../session/link.js';
+import { eventPrinter, interrupted, type Print } from './events.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair join LINK [--name NAME] [--json]
@@ -14,7 +15,29 @@ const HELP = `Usage: lspair join LINK [--name NAME] [--json]
   --json        one JSON object per line per event on stdout
 `;
 
-const EXIT: Record<JoinFailure, number> = { refused: 3, 'key-mismatch': 4, integrity: 4, unreachable: 5, protocol: 1 };
+const EXIT: Record<JoinFailure, number> = { refused: 3, 'no-session': 3, 'key-mismatch': 4, integrity: 4, unreachable: 5, protocol: 1 };
+/** Failures worth retrying once we were in: the relay or the host may be on their way back. */
+const TRANSIENT = new Set<JoinFailure>(['unreachable', 'no-session', 'integrity']);
+const RECONNECT_FOR_MS = 120_000;
+
+type Outcome = { end: 'left' | 'finished'; reason: string; removed: boolean } | { end: 'lost'; reason: string };
+
+/** One connection, from reaching the host to the end of the session or the loss of the connection. */
+async function attend(link: JoinLink, identity: KeyPair, name: string, print: Print, stop: Promise<void>): Promise<Outcome> {
+  const session = await GuestSession.connect({ link, identity, name });
+  print('waiting', { pin: session.pin, host: session.hostName }, `Connected to ${session.hostName}. PIN ${session.pin}: check it matches the host's. Waiting to be let in…`);
+  const welcome = await session.joined();
+  print('joined', { pin: session.pin, guestId: welcome.guestId, role: welcome.role, permissions: welcome.permissions }, `Joined as ${welcome.role} (${welcome.permissions.join(', ') || 'no permissions'}).`);
+  session.on('permissions', (m: { role: string; permissions: string[] }) => print('permissions', { role: m.role, permissions: m.permissions }, `Now ${m.role} (${m.permissions.join(', ') || 'no permissions'}).`));
+  const ended = new Promise<string>((resolve) => session.once('ended', ({ reason }: { reason: string }) => resolve(reason)));
+  const reason = await Promise.race([ended, stop.then(() => null)]);
+  if (reason === null) {
+    session.leave();
+    return { end: 'left', reason: 'you left', removed: false };
+  }
+  if (session.finished) return { end: 'finished', reason, removed: /removed/.test(reason) };
+  return { end: 'lost', reason };
+}
 
 export async function joinCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { name: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
@@ -23,7 +46,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`join takes one LINK\n${HELP}`);
-  let link;
+  let link: JoinLink;
   try {
     link = parseLink(positionals[0]!);
   } catch (err) {
@@ -32,23 +55,33 @@ export async function joinCommand(args: string[]): Promise<number> {
   }
   const json = values.json ?? false;
   const print = eventPrinter(json);
+  const name = values.name ?? os.userInfo().username;
+  const stop = interrupted();
   const identity = await loadOrCreateIdentity();
+  let lostAt: number | null = null;
   try {
-    const session = await GuestSession.connect({ link, identity, name: values.name ?? os.userInfo().username });
-    print('waiting', { pin: session.pin, host: session.hostName }, `Connected to ${session.hostName}. PIN ${session.pin}: check it matches the host's. Waiting to be let in…`);
-    const welcome = await session.joined();
-    print('joined', { pin: session.pin, guestId: welcome.guestId, role: welcome.role, permissions: welcome.permissions }, `Joined as ${welcome.role} (${welcome.permissions.join(', ') || 'no permissions'}).`);
-    session.on('permissions', (m: { role: string; permissions: string[] }) => print('permissions', { role: m.role, permissions: m.permissions }, `Now ${m.role} (${m.permissions.join(', ') || 'no permissions'}).`));
-    const ended = new Promise<string>((resolve) => session.once('ended', ({ reason }: { reason: string }) => resolve(reason)));
-    const reason = await Promise.race([ended, interrupted().then(() => 'you left')]);
-    session.leave();
-    print('ended', { reason }, `Session ended: ${reason}.`);
-    return /removed/.test(reason) ? EXIT.refused : 0;
-  } catch (err) {
-    if (!(err instanceof JoinError)) throw err;
-    print('error', { code: err.code, message: err.message }, `lspair join: ${err.message}`);
-    if (!json) process.stderr.write(`lspair join: ${err.message}\n`);
-    return EXIT[err.code];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await attend(link, identity, name, print, stop);
+        if (outcome.end !== 'lost') {
+          print('ended', { reason: outcome.reason }, `Session ended: ${outcome.reason}.`);
+          return outcome.end === 'finished' && outcome.removed ? EXIT.refused : 0;
+        }
+        lostAt = Date.now();
+        attempt = 0;
+        print('reconnecting', { reason: outcome.reason }, `Connection lost (${outcome.reason}); reconnecting…`);
+      } catch (err) {
+        if (!(err instanceof JoinError)) throw err;
+        const retry = lostAt !== null && TRANSIENT.has(err.code) && Date.now() - lostAt < RECONNECT_FOR_MS;
+        if (!retry) {
+          print('error', { code: err.code, message: err.message }, `lspair join: ${err.message}`);
+          if (!json) process.stderr.write(`lspair join: ${err.message}\n`);
+          return EXIT[err.code];
+        }
+      }
+      const delay = Math.min(10_000, 250 * 2 ** attempt) * (0.5 + Math.random());
+      if (await Promise.race([new Promise((resolve) => setTimeout(() => resolve(false), delay)), stop.then(() => true)])) return 0;
+    }
   } finally {
     wipeKeyPair(identity);
   }

@@ -7,6 +7,7 @@ import { Handshake, HandshakeError, IntegrityError, type KeyPair } from '../cryp
 import { logger } from '../log.js';
 import { Mux, type MuxStream } from '../wire/mux.js';
 import { joinRelay, RelayError } from '../wire/relay-client.js';
+import { CLOSE } from '../wire/relay-protocol.js';
 import { SecureChannel } from '../wire/secure-channel.js';
 import { decodeHello, encodeHello } from './hello.js';
 import type { JoinLink } from './link.js';
@@ -15,7 +16,7 @@ import { MessageReader, type SessionMessage } from './messages.js';
 const log = logger('guest');
 
 /** Why a join failed, for exit codes and scripts. */
-export type JoinFailure = 'unreachable' | 'refused' | 'key-mismatch' | 'integrity' | 'protocol';
+export type JoinFailure = 'unreachable' | 'no-session' | 'refused' | 'key-mismatch' | 'integrity' | 'protocol';
 
 export class JoinError extends Error {
   constructor(
@@ -41,7 +42,7 @@ async function reach(link: JoinLink): Promise<Duplex> {
     try {
       return await timeout(joinRelay(url, link.sessionId), DIRECT_TIMEOUT_MS, url);
     } catch (err) {
-      if (err instanceof RelayError && err.code === 4404) throw new JoinError('refused', `${url}: ${err.message}`);
+      if (err instanceof RelayError && err.code === CLOSE.noSession) throw new JoinError('no-session', `${url}: ${err.message}`);
       reasons.push((err as Error).message);
     }
   }
@@ -50,7 +51,7 @@ async function reach(link: JoinLink): Promise<Duplex> {
       return await joinRelay(link.relay, link.sessionId);
     } catch (err) {
       reasons.push((err as Error).message);
-      if (err instanceof RelayError && err.code >= 4000) throw new JoinError('refused', (err as Error).message);
+      if (err instanceof RelayError && err.code >= 4000) throw new JoinError(err.code === CLOSE.noSession ? 'no-session' : 'refused', (err as Error).message);
     }
   }
   throw new JoinError('unreachable', `cannot reach the host: ${reasons.join('; ')}`);
@@ -72,6 +73,9 @@ export interface GuestOptions {
 }
 
 export class GuestSession extends EventEmitter {
+  /** Set when the session is over for good (the host stopped, or removed us): no point reconnecting. */
+  finished = false;
+
   private constructor(
     readonly channel: SecureChannel,
     readonly mux: Mux,
@@ -116,7 +120,10 @@ export class GuestSession extends EventEmitter {
             admitted = true;
             resolve(m);
           } else if (m.type === 'permissions') this.emit('permissions', m);
-          else if (m.type === 'denied' || m.type === 'kicked') fail('refused', m.reason);
+          else if (m.type === 'denied' || m.type === 'kicked' || m.type === 'bye') {
+            this.finished = true;
+            fail('refused', m.reason);
+          }
         });
       });
       this.channel.on('close', () => {

@@ -86,6 +86,8 @@ export class HostSession extends EventEmitter {
   #nextId = 1;
   readonly #guests = new Map<string, Guest>();
   readonly #blocked = new Set<string>();
+  /** Keys let in during this session, with their grants: a guest that reconnects is let in again unasked. */
+  readonly #admitted = new Map<string, Grants>();
 
   private constructor(private readonly options: HostOptions) {
     super();
@@ -130,6 +132,7 @@ export class HostSession extends EventEmitter {
   kick(id: string): void {
     const guest = this.#guest(id);
     this.#blocked.add(guest.publicKey);
+    this.#admitted.delete(guest.publicKey);
     log.info({ audit: 'kick', guest: this.#audit(guest) }, 'guest removed and blocked');
     if (guest.decide) return guest.decide(false, 'removed by the host');
     this.#dismiss(guest, { type: 'kicked', reason: 'removed by the host' });
@@ -165,7 +168,7 @@ export class HostSession extends EventEmitter {
   async close(): Promise<void> {
     this.#closed = true;
     this.#relay?.close();
-    for (const guest of this.#guests.values()) guest.channel.destroy();
+    for (const guest of this.#guests.values()) this.#dismiss(guest, { type: 'bye', reason: 'the host stopped sharing' });
     await this.#listener?.close();
     wipe(this.#keys.secret);
     wipeKeyPair(this.#keys.sessionKey);
@@ -221,7 +224,7 @@ export class HostSession extends EventEmitter {
       fingerprint: fingerprint(peer.remoteStatic),
       known: trusted !== undefined,
       pin: peer.pin,
-      grants: trusted?.grants ?? grantsOf('viewer'),
+      grants: this.#admitted.get(publicKey) ?? trusted?.grants ?? grantsOf('viewer'),
       state: 'pending',
       channel,
       mux,
@@ -231,10 +234,11 @@ export class HostSession extends EventEmitter {
     guest.control.on('error', () => undefined); // the channel's error is logged above; the close below ends the guest
     channel.on('close', () => this.#left(guest));
     if (this.#blocked.has(publicKey)) return this.#deny(guest, 'you were removed from this session');
-    const verdict = admission(this.options.config, guest.known);
+    const verdict = this.#admitted.has(publicKey) ? 'accept' : admission(this.options.config, guest.known);
     if (verdict === 'reject') return this.#deny(guest, 'the host does not accept anonymous guests');
     if (verdict === 'prompt' && !(await this.#ask(guest))) return;
     guest.state = 'joined';
+    this.#admitted.set(publicKey, guest.grants);
     const info = this.#info(guest);
     sendMessage(guest.control, { type: 'welcome', guestId: guest.id, role: info.role, permissions: info.permissions });
     log.info({ audit: 'admit', guest: this.#audit(guest), role: info.role, address }, 'guest joined');
@@ -280,6 +284,7 @@ export class HostSession extends EventEmitter {
   #change(id: string, update: (g: Grants) => Grants, what: Record<string, string>): GuestInfo {
     const guest = this.#guest(id);
     guest.grants = update(guest.grants);
+    if (this.#admitted.has(guest.publicKey)) this.#admitted.set(guest.publicKey, guest.grants);
     const info = this.#info(guest);
     log.info({ audit: 'permissions', guest: this.#audit(guest), ...what, permissions: info.permissions }, 'guest permissions changed');
     if (guest.state === 'joined') sendMessage(guest.control, { type: 'permissions', role: info.role, permissions: info.permissions });

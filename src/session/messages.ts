@@ -8,10 +8,12 @@ export type SessionMessage =
   | { readonly type: 'welcome'; readonly guestId: string; readonly role: Role; readonly permissions: readonly Permission[] }
   | { readonly type: 'permissions'; readonly role: Role; readonly permissions: readonly Permission[] }
   | { readonly type: 'denied'; readonly reason: string }
-  | { readonly type: 'kicked'; readonly reason: string };
+  | { readonly type: 'kicked'; readonly reason: string }
+  /** The host stops sharing: the guest should not try to reconnect. */
+  | { readonly type: 'bye'; readonly reason: string };
 
 const MAX_LINE = 64 * 1024;
-const TYPES = new Set(['welcome', 'permissions', 'denied', 'kicked']);
+const TYPES = new Set(['welcome', 'permissions', 'denied', 'kicked', 'bye']);
 
 export function sendMessage(stream: Duplex, message: SessionMessage): void {
   stream.write(new TextEncoder().encode(`${JSON.stringify(message)}\n`));

@@ -1,6 +1,8 @@
 // Sessions end to end, with real processes on loopback: host, guests, relay, `lspair guests` and `link rotate`.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -106,7 +108,7 @@ s('rotating the link: the old one stops working, the new one works, guests alrea
   const fresh = (JSON.parse(rotated.stdout) as { link: string }).link;
   assert.is.not(fresh, link);
   const late = w.join(link, 'frank');
-  assert.is((await late.next('error')).code, 'refused');
+  assert.is((await late.next('error')).code, 'no-session');
   assert.is(await late.exited, 3);
   const ok = w.join(fresh, 'gina');
   await ok.next('joined');
@@ -175,6 +177,43 @@ s('a known guest (in the trusted-guests file) joins without a prompt, with its r
   guest.kill();
   host.kill();
   await host.exited;
+});
+
+s('the relay is killed and restarted: host and guest reconnect by themselves, the guest is let in again unasked', async () => {
+  const w = world();
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const relayAt = () => new LspairProcess(['relay', '--listen', `127.0.0.1:${port}`, '--json'], {});
+  let relay = relayAt();
+  const { url } = (await relay.next('ready')) as Event & { url: string };
+  const host = w.host('--relay', url);
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const kim = w.join(link, 'kim');
+  const request = (await host.next('guest-request')) as Event & { guest: { id: string } };
+  assert.is(w.guests('approve', request.guest.id).code, 0);
+  await kim.next('joined');
+  await host.next('guest-joined');
+
+  relay.kill('SIGKILL');
+  await relay.exited;
+  await kim.next('reconnecting');
+  const lost = Date.now();
+  relay = relayAt();
+  await relay.next('ready');
+  await kim.next('joined', 60_000);
+  const back = (await host.next('guest-joined', 60_000)) as Event & { guest: { name: string } };
+  console.log(`  relay restart: guest back in ${Date.now() - lost} ms after the loss was noticed`);
+  assert.is(back.guest.name, 'kim');
+  assert.not.ok(host.events.filter((e) => e.event === 'guest-request').length > 1, 'no second prompt for the same key');
+  host.kill();
+  assert.is(await kim.exited, 0);
+  await host.exited;
+  relay.kill();
+  await relay.exited;
 });
 
 s.run();
