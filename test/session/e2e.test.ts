@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -177,6 +177,41 @@ s('a known guest (in the trusted-guests file) joins without a prompt, with its r
   guest.kill();
   host.kill();
   await host.exited;
+});
+
+s('a proxy that flips one byte from host to guest: the guest\'s channel closes with an integrity error', async () => {
+  const w = world();
+  const host = w.host('--anonymous', 'accept');
+  const { link } = (await host.next('ready')) as Event & { link: string };
+  const target = new URL(parseLink(link).direct[0]!);
+  let flip = false;
+  const proxy = createTcpServer((guestSide) => {
+    const hostSide = connect(Number(target.port), target.hostname);
+    guestSide.pipe(hostSide);
+    hostSide.on('data', (chunk: Buffer) => {
+      if (flip) {
+        flip = false;
+        chunk[chunk.length - 1]! ^= 0x01; // the last byte of a WebSocket frame: the channel's MAC
+      }
+      guestSide.write(chunk);
+    });
+    const end = (): void => void (guestSide.destroy(), hostSide.destroy());
+    guestSide.on('error', end).on('close', end);
+    hostSide.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const viaProxy = formatLink({ ...parseLink(link), direct: [`ws://127.0.0.1:${(proxy.address() as AddressInfo).port}`] });
+  const lee = w.join(viaProxy, 'lee');
+  const joined = await lee.next('joined');
+  flip = true;
+  assert.is(w.guests('role', String(joined.guestId), 'editor').code, 0); // the host sends; the proxy flips
+  const lost = await lee.next('reconnecting');
+  assert.match(String(lost.reason), /authentication|integrity|frame/i);
+  console.log(`  flipped byte: guest reports ${String(lost.reason)}`);
+  lee.kill();
+  host.kill();
+  await host.exited;
+  proxy.close();
 });
 
 s('the relay is killed and restarted: host and guest reconnect by themselves, the guest is let in again unasked', async () => {
