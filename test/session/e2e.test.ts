@@ -24,7 +24,11 @@ function world() {
     folder,
     env,
     id: (who: string) => JSON.parse(lspair(['id', '--json'], { env: env(who) }).stdout) as { publicKey: string; fingerprint: string },
-    host: (...args: string[]) => new LspairProcess(['host', folder, '--json', ...args], env('host')),
+    /** A host started with `args`, and its link once it is ready. */
+    async hosting(...args: string[]): Promise<{ host: LspairProcess; link: string }> {
+      const host = new LspairProcess(['host', folder, '--json', ...args], env('host'));
+      return { host, link: String((await host.next('ready')).link) };
+    },
     join: (link: string, who: string) => new LspairProcess(['join', link, '--json', '--name', who], env(who)),
     guests: (...args: string[]) => lspair(['guests', ...args, '--dir', folder, '--json'], { env: env('host') }),
     rotate: () => lspair(['link', 'rotate', '--dir', folder, '--json'], { env: env('host') }),
@@ -36,8 +40,7 @@ const s = suite('sessions end to end');
 
 s('direct join: same PIN on both sides, role changes reach the guest, a kicked guest cannot rejoin', async () => {
   const w = world();
-  const host = w.host('--anonymous', 'accept');
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting('--anonymous', 'accept');
   assert.match(link, /^lspair:\/\/127\.0\.0\.1:\d+\//);
   const alice = w.join(link, 'alice');
   const waiting = await alice.next('waiting');
@@ -71,8 +74,7 @@ s('direct join: same PIN on both sides, role changes reach the guest, a kicked g
 
 s('anonymous guests: prompt, then approve and reject with lspair guests; reject mode refuses outright', async () => {
   const w = world();
-  const host = w.host();
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting();
   const bob = w.join(link, 'bob');
   const request = (await host.next('guest-request')) as Event & { guest: { id: string } };
   assert.is(request.pin, (await bob.next('waiting')).pin);
@@ -89,18 +91,17 @@ s('anonymous guests: prompt, then approve and reject with lspair guests; reject 
   await host.exited;
 
   const strict = world();
-  const closed = strict.host('--anonymous', 'reject');
-  const dave = strict.join(((await closed.next('ready')) as Event & { link: string }).link, 'dave');
+  const closed = await strict.hosting('--anonymous', 'reject');
+  const dave = strict.join(closed.link, 'dave');
   assert.match(String((await dave.next('error')).message), /anonymous/);
   assert.is(await dave.exited, 3);
-  closed.kill();
-  await closed.exited;
+  closed.host.kill();
+  await closed.host.exited;
 });
 
 s('rotating the link: the old one stops working, the new one works, guests already in stay', async () => {
   const w = world();
-  const host = w.host('--anonymous', 'accept');
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting('--anonymous', 'accept');
   const erin = w.join(link, 'erin');
   await erin.next('joined');
   const rotated = w.rotate();
@@ -122,8 +123,7 @@ s('rotating the link: the old one stops working, the new one works, guests alrea
 
 s('a link whose host key is not the host\'s (a man in the middle) is refused with a key mismatch; a wrong join secret is refused', async () => {
   const w = world();
-  const host = w.host('--anonymous', 'accept');
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting('--anonymous', 'accept');
   const forged = formatLink({ ...parseLink(link), hostKey: new Uint8Array(randomBytes(32)) });
   const victim = w.join(forged, 'henry');
   const error = await victim.next('error');
@@ -141,8 +141,7 @@ s('through a relay: the guest joins by the relay URL, and the relay never sees t
   const w = world();
   const relay = new LspairProcess(['relay', '--listen', '127.0.0.1:0', '--json'], {});
   const { url } = (await relay.next('ready')) as Event & { url: string };
-  const host = w.host('--relay', url, '--anonymous', 'accept');
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting('--relay', url, '--anonymous', 'accept');
   const parsed = parseLink(link);
   assert.is(parsed.relay, url);
   assert.equal(parsed.direct, []);
@@ -164,8 +163,7 @@ s('a known guest (in the trusted-guests file) joins without a prompt, with its r
   const trusted = path.join(w.env('host').XDG_CONFIG_HOME, 'lspair', 'trusted-guests.json');
   mkdirSync(path.dirname(trusted), { recursive: true });
   writeFileSync(trusted, JSON.stringify({ guests: [{ publicKey: ana.publicKey, name: 'Ana (trusted)', role: 'editor' }] }), { mode: 0o600 });
-  const host = w.host();
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting();
   const guest = w.join(link, 'ana');
   const joined = await guest.next('joined');
   assert.is(joined.role, 'editor');
@@ -181,8 +179,7 @@ s('a known guest (in the trusted-guests file) joins without a prompt, with its r
 
 s('a proxy that flips one byte from host to guest: the guest\'s channel closes with an integrity error', async () => {
   const w = world();
-  const host = w.host('--anonymous', 'accept');
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting('--anonymous', 'accept');
   const target = new URL(parseLink(link).direct[0]!);
   let flip = false;
   const proxy = createTcpServer((guestSide) => {
@@ -225,8 +222,7 @@ s('the relay is killed and restarted: host and guest reconnect by themselves, th
   const relayAt = () => new LspairProcess(['relay', '--listen', `127.0.0.1:${port}`, '--json'], {});
   let relay = relayAt();
   const { url } = (await relay.next('ready')) as Event & { url: string };
-  const host = w.host('--relay', url);
-  const { link } = (await host.next('ready')) as Event & { link: string };
+  const { host, link } = await w.hosting('--relay', url);
   const kim = w.join(link, 'kim');
   const request = (await host.next('guest-request')) as Event & { guest: { id: string } };
   assert.is(w.guests('approve', request.guest.id).code, 0);
