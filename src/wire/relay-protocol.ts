@@ -32,7 +32,6 @@ export type ControlMessage =
   | { type: 'accept'; token: string }
   | { type: 'paired' };
 
-export const TOKEN_BYTES = 32;
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** Parse one control message; null for anything malformed (callers close with badRequest). */
