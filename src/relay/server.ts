@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { logger } from '../log.js';
 import { RateLimiter } from '../wire/rate-limit.js';
-import { CLOSE, RELAY_PATHS, parseControl, type ControlMessage } from '../wire/relay-protocol.js';
+import { CLOSE, MAX_MESSAGE, RELAY_PATHS, parseControl, refuseUpgrade, type ControlMessage } from '../wire/relay-protocol.js';
 
 export interface RelayLimits {
   /** Largest WebSocket message, bytes (a secure-channel frame plus its header fits). */
@@ -30,7 +30,7 @@ export interface RelayLimits {
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
-  maxMessage: 17 * 1024 * 1024,
+  maxMessage: MAX_MESSAGE,
   maxSessions: 1000,
   maxGuestsPerSession: 32,
   joinsPerMinute: 60,
@@ -165,7 +165,7 @@ export class Relay {
 
   private refuse(socket: Duplex, status: number, message: string): void {
     log.info({ status }, message);
-    socket.end(`HTTP/1.1 ${status} ${message}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    refuseUpgrade(socket, status, message);
   }
 
   private async onHost(ws: WebSocket, sid: string): Promise<void> {

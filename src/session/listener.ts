@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { logger } from '../log.js';
 import { RateLimiter } from '../wire/rate-limit.js';
-import { CLOSE, RELAY_PATHS } from '../wire/relay-protocol.js';
+import { CLOSE, MAX_MESSAGE, RELAY_PATHS, refuseUpgrade } from '../wire/relay-protocol.js';
 
 const log = logger('listener');
 
@@ -30,14 +30,14 @@ export class DirectListener {
 
   static async start(options: ListenerOptions): Promise<DirectListener> {
     const server = createServer((_req, res) => res.writeHead(426).end('lspair: WebSocket only\n'));
-    const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? 17 * 1024 * 1024, perMessageDeflate: false });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? MAX_MESSAGE, perMessageDeflate: false });
     const limiter = new RateLimiter(options.joinsPerMinute ?? 60);
     server.on('upgrade', (req, socket, head) => {
       const address = req.socket.remoteAddress ?? '?';
       const sid = RELAY_PATHS.join.exec(new URL(req.url ?? '/', 'http://host').pathname)?.[1];
       if (!sid || !limiter.admit(address)) {
         log.info({ address, reason: sid ? 'rate' : 'path' }, 'join refused');
-        socket.end(`HTTP/1.1 ${sid ? '429 too many join attempts' : '404 unknown path'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        refuseUpgrade(socket, sid ? 429 : 404, sid ? 'too many join attempts' : 'unknown path');
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -25,6 +25,14 @@ export const CLOSE = {
   slowReader: 4503,
 } as const;
 
+/** The largest WebSocket message a relay or a host's listener takes: a 16 MiB channel frame and its overhead. */
+export const MAX_MESSAGE = 17 * 1024 * 1024;
+
+/** Turns down a WebSocket upgrade with an HTTP status, before any WebSocket exists. */
+export function refuseUpgrade(socket: { end(data: string): unknown }, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
 export type ControlMessage =
   | { type: 'register'; token: string }
   | { type: 'registered' }
