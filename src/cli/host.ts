@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Policy, watchPolicy } from '../policy/index.js';
-import { defaultConfig, loadConfig, mergeConfig, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
+import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
 import { HostSession, type GuestInfo } from '../session/host.js';
 import { toRole } from '../session/permissions.js';
@@ -15,10 +15,15 @@ import { eventPrinter, interrupted } from './events.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair host [DIR] [--listen HOST:PORT] [--relay URL] [--config FILE] [--read-only|--read-write]
-                   [--approve-guests] [--anonymous prompt|accept|reject] [--name NAME] [--json]
+                   [--approve-guests] [--anonymous prompt|accept|reject] [--server 'NAME=CMD ARG…']…
+                   [--adapter 'NAME=CMD ARG…']… [--name NAME] [--json]
   Shares DIR (default: the current folder). Without --listen or --relay it listens on 127.0.0.1 on a free port.
   --relay URL           also reachable through this relay (ws:// or wss://); alone, the relay only
-  --config FILE         host settings (schemas/lspair.schema.json); flags override them
+  --config FILE         host settings (schemas/lspair.schema.json; default ~/.config/lspair/config.json when
+                        it exists); flags override them
+  --server 'NAME=CMD ARG…'   a language server guests and \`lspair lsp NAME\` share (repeatable; split like a
+                        shell would, no shell runs)
+  --adapter 'NAME=CMD ARG…'  a debug adapter for \`lspair dap NAME\` (repeatable)
   --read-only           no guest may write files (--read-write: the roles decide)
   --approve-guests      ask before known guests join too (guestApprovalRequired)
   --anonymous MODE      guests not in your trusted-guests file: prompt (default), accept or reject
@@ -33,6 +38,8 @@ const OPTIONS = {
   'read-write': { type: 'boolean' },
   'approve-guests': { type: 'boolean' },
   anonymous: { type: 'string' },
+  server: { type: 'string', multiple: true },
+  adapter: { type: 'string', multiple: true },
   name: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -40,12 +47,21 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
-function settings(values: Values): HostConfig {
+function settings(values: Values, base: HostConfig): HostConfig {
   if (values['read-only'] && values['read-write']) throw new UsageError('--read-only and --read-write contradict each other');
   const anonymous = values.anonymous;
   if (anonymous !== undefined && !['prompt', 'accept', 'reject'].includes(anonymous)) throw new UsageError(`--anonymous takes prompt, accept or reject, not '${anonymous}'`);
-  const base = values.config ? loadConfig(path.resolve(values.config)) : defaultConfig();
+  const servers = Object.fromEntries((values.server ?? []).map((spec) => {
+    const { name, command, args } = parseCommandSpec(spec, '--server');
+    return [name, { command, args, languages: [], filePatterns: [] }];
+  }));
+  const adapters = Object.fromEntries((values.adapter ?? []).map((spec) => {
+    const { name, command, args } = parseCommandSpec(spec, '--adapter');
+    return [name, { command, args }];
+  }));
   return mergeConfig(base, {
+    servers,
+    adapters,
     readOnly: values['read-only'] ? true : values['read-write'] ? false : undefined,
     guestApprovalRequired: values['approve-guests'] ? true : undefined,
     anonymousGuestApproval: anonymous as AnonymousGuestApproval | undefined,
@@ -67,11 +83,12 @@ export async function hostCommand(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`host shares one folder\n${HELP}`);
   const dir = path.resolve(positionals[0] ?? '.');
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${dir} is not a folder`);
-  const config = settings(values);
+  const loaded = loadHostConfig(values.config);
+  const config = settings(values, loaded.config);
   const listen = config.listen ? parseListen(config.listen) : config.relay ? null : { host: '127.0.0.1', port: 0 };
   const trusted = loadTrustedGuests(config.trustedGuestsFile);
   // The host's own files are never shared, even when they lie inside the folder.
-  const policy = new Policy(dir, { exclude: [config.trustedGuestsFile, ...(values.config ? [path.resolve(values.config)] : [])] });
+  const policy = new Policy(dir, { exclude: [config.trustedGuestsFile, ...(loaded.file ? [loaded.file] : [])] });
   const watcher = watchPolicy(policy);
   const json = values.json ?? false;
   const print = eventPrinter(json);

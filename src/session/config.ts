@@ -1,6 +1,9 @@
 // The host's configuration file (schemas/lspair.schema.json, where every default lives), and how command-line
 // flags override it.
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse as shellWords } from 'shell-quote';
+import { configDir } from '../crypto/index.js';
 import { ConfigError, compileSchema, parseJsonFile, readHostFile, schemaFault } from '../json-file.js';
 import { trustedGuestsPath } from './trusted.js';
 
@@ -77,4 +80,31 @@ export function mergeConfig(base: HostConfig, overrides: ConfigOverrides): HostC
   const fault = schemaFault(validate, merged, 'setting');
   if (fault) throw new ConfigError('command line', fault.reason);
   return merged;
+}
+
+/** The config read when no --config is given (if it exists): $XDG_CONFIG_HOME/lspair/config.json. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'config.json');
+}
+
+/** --config FILE, else the default file when there is one, else every default. */
+export function loadHostConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): { config: HostConfig; file: string | null } {
+  const chosen = file !== undefined ? resolve(file) : existsSync(defaultConfigPath(env)) ? defaultConfigPath(env) : null;
+  return { config: chosen === null ? defaultConfig(env) : loadConfig(chosen, env), file: chosen };
+}
+
+/**
+ * `NAME=COMMAND ARG…` (of --server and --adapter) split into words as a shell would: quotes, escapes and
+ * $VARIABLES from our environment; no shell runs, so operators (;, |, &&, >) and globs are refused.
+ */
+export function parseCommandSpec(spec: string, flag: string, env: NodeJS.ProcessEnv = process.env): { name: string; command: string; args: string[] } {
+  const eq = spec.indexOf('=');
+  const name = spec.slice(0, Math.max(0, eq));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new ConfigError(flag, `expected NAME=COMMAND ARG…, e.g. ${flag} 'py=pyright-langserver --stdio' (NAME: letters, digits, . _ -), not '${spec}'`);
+  const words = shellWords(spec.slice(eq + 1), (key) => env[key] ?? '');
+  const bad = words.find((w) => typeof w !== 'string');
+  if (bad !== undefined) throw new ConfigError(flag, `'${spec}': no shell runs the command, so '${'op' in bad ? bad.op === 'glob' ? bad.pattern : bad.op : 'comment'}' cannot be used (quote it to pass it as is)`);
+  const [command, ...args] = words as string[];
+  if (command === undefined || command === '') throw new ConfigError(flag, `'${spec}' names no command`);
+  return { name, command, args };
 }

@@ -3,7 +3,7 @@
 // connection, one JSON answer.
 import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, realpathSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { configDir } from '../crypto/index.js';
 
@@ -12,6 +12,12 @@ export interface ControlRequest {
   readonly id?: string;
   readonly value?: string;
 }
+
+/**
+ * Takes over a connection after its request: it sends `{"ok":true,"result":null}` and a newline once it is
+ * ready (see `accepted`), then speaks its own protocol; it throws (before writing) to refuse with an error.
+ */
+export type StreamCommand = (req: ControlRequest, conn: Socket) => void;
 
 export type ControlAnswer = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
 
@@ -31,6 +37,73 @@ function privateFolder(folder: string): void {
   if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o077) !== 0) {
     throw new Error(`${folder} must be a folder owned by you with mode 0700 (it holds the host's control socket)`);
   }
+}
+
+/**
+ * Collects a connection's first line (bytes, so what follows it is handed back intact); calls `done` with the
+ * line (or everything, when the connection ends first or the line grows too long) and unshifts the rest.
+ */
+function firstLine(conn: Socket, done: (line: string, complete: boolean) => void): void {
+  let bytes = Buffer.alloc(0);
+  const finish = (line: Buffer, rest: Buffer | null, complete: boolean): void => {
+    conn.off('data', onData).off('end', onEnd);
+    conn.pause();
+    if (rest?.length) conn.unshift(rest);
+    done(line.toString('utf8'), complete);
+  };
+  const onData = (chunk: Buffer): void => {
+    bytes = Buffer.concat([bytes, chunk]);
+    const newline = bytes.indexOf(10);
+    if (newline >= 0) finish(bytes.subarray(0, newline), bytes.subarray(newline + 1), true);
+    else if (bytes.length > MAX_REQUEST) finish(bytes, null, false);
+  };
+  const onEnd = (): void => finish(bytes, null, true);
+  conn.on('data', onData).on('end', onEnd);
+}
+
+/** The first line of a connection (or all of it, when it ends first) as a request. */
+function readRequest(conn: Socket): Promise<ControlRequest> {
+  return new Promise((resolve, reject) => {
+    firstLine(conn, (line, complete) => {
+      try {
+        const req = JSON.parse(line) as ControlRequest;
+        if (!complete || typeof req !== 'object' || req === null || typeof req.cmd !== 'string') throw new Error();
+        conn.resume();
+        resolve(req);
+      } catch {
+        reject(new Error(complete ? 'malformed request' : 'request too long'));
+      }
+    });
+  });
+}
+
+/** Tells a stream command's client that the connection is now the command's. */
+export function accepted(conn: Socket): void {
+  conn.write('{"ok":true,"result":null}\n');
+}
+
+/**
+ * Opens a stream command (e.g. `{cmd: "lsp", value: NAME}`): resolves with the connection (paused) once the
+ * daemon accepted it, positioned after the ok line; rejects with the daemon's error.
+ */
+export function openStream(socket: string, req: ControlRequest): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const conn = createConnection(socket);
+    conn.on('connect', () => conn.write(`${JSON.stringify(req)}\n`));
+    conn.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new Error('no lspair daemon is running for this folder') : err));
+    firstLine(conn, (line) => {
+      let answer: ControlAnswer;
+      try {
+        answer = JSON.parse(line) as ControlAnswer;
+      } catch {
+        conn.destroy();
+        return reject(new Error(line === '' ? 'the daemon closed the connection' : 'malformed answer from the daemon'));
+      }
+      if (answer.ok) return resolve(conn);
+      conn.destroy();
+      reject(new Error(answer.error));
+    });
+  });
 }
 
 export async function request(socket: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlAnswer> {
@@ -59,8 +132,12 @@ export class ControlServer {
     readonly socket: string,
   ) {}
 
-  /** Listens at `socket`; a leftover socket of a dead daemon is replaced, a live one is an error. */
-  static async start(socket: string, handle: (req: ControlRequest) => Promise<unknown>): Promise<ControlServer> {
+  /**
+   * Listens at `socket`; a leftover socket of a dead daemon is replaced, a live one is an error. A request whose
+   * `cmd` names one of `streams` is answered with an ok line, and the connection then belongs to that handler
+   * (an editor's shim bridging a language server or debug adapter).
+   */
+  static async start(socket: string, handle: (req: ControlRequest) => Promise<unknown>, streams: Readonly<Record<string, StreamCommand>> = {}): Promise<ControlServer> {
     privateFolder(path.dirname(socket));
     const alive = await request(socket, { cmd: 'ping' }, 1000).then(
       () => true,
@@ -72,25 +149,26 @@ export class ControlServer {
     } catch {
       // none left over
     }
+    const answer = (conn: Socket, a: ControlAnswer): void => void conn.end(JSON.stringify(a));
     const server = createServer({ allowHalfOpen: true }, (conn) => {
-      let text = '';
-      conn.on('data', (chunk) => {
-        text += chunk;
-        if (text.length > MAX_REQUEST) conn.destroy();
-      });
-      conn.on('end', () => {
-        let req: ControlRequest;
-        try {
-          req = JSON.parse(text) as ControlRequest;
-        } catch {
-          return void conn.end(JSON.stringify({ ok: false, error: 'malformed request' }));
-        }
-        handle(req).then(
-          (result) => conn.end(JSON.stringify({ ok: true, result: result ?? null })),
-          (err: Error) => conn.end(JSON.stringify({ ok: false, error: err.message })),
-        );
-      });
       conn.on('error', () => undefined);
+      readRequest(conn).then(
+        (req) => {
+          const stream = Object.hasOwn(streams, req.cmd) ? streams[req.cmd] : undefined;
+          if (!stream) {
+            return handle(req).then(
+              (result) => answer(conn, { ok: true, result: result ?? null }),
+              (err: Error) => answer(conn, { ok: false, error: err.message }),
+            );
+          }
+          try {
+            stream(req, conn);
+          } catch (err) {
+            return answer(conn, { ok: false, error: (err as Error).message });
+          }
+        },
+        (err: Error) => answer(conn, { ok: false, error: err.message }),
+      );
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

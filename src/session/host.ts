@@ -25,6 +25,17 @@ export const APPROVAL_TIMEOUT_MS = 120_000;
 /** Handshakes in progress at once; more are dropped (each costs a few DH operations). */
 const MAX_HANDSHAKES = 32;
 
+/** What a service (files, a language server, a debug session) knows of the guest behind one of its streams. */
+export interface GuestContext {
+  readonly id: string;
+  readonly name: string;
+  /** Whether the guest holds a permission now: asked on every message, so a change applies to the next one. */
+  has(permission: Permission): boolean;
+}
+
+/** Serves one stream a joined guest opened; the stream closes with the guest. */
+export type StreamHandler = (stream: MuxStream, guest: GuestContext) => void;
+
 export interface GuestInfo {
   readonly id: string;
   readonly name: string;
@@ -44,6 +55,8 @@ interface Guest {
   readonly pin: string;
   grants: Grants;
   state: 'pending' | 'joined';
+  /** Set when the host sends the guest away: from then on it may do nothing, even before its channel closes. */
+  gone: boolean;
   readonly channel: SecureChannel;
   readonly mux: Mux;
   readonly control: MuxStream;
@@ -88,6 +101,7 @@ export class HostSession extends EventEmitter {
   readonly #blocked = new Set<string>();
   /** Keys let in during this session, with their grants: a guest that reconnects is let in again unasked. */
   readonly #admitted = new Map<string, Grants>();
+  readonly #services = new Map<string, StreamHandler>();
 
   private constructor(private readonly options: HostOptions) {
     super();
@@ -105,6 +119,11 @@ export class HostSession extends EventEmitter {
     if (options.relay) await session.#register(session.#keys);
     session.emit('ready', { link: session.link, sessionId: session.#keys.sessionId });
     return session;
+  }
+
+  /** Routes the streams of kind `kind` that joined guests open to `handler`; other kinds are reset. */
+  serve(kind: string, handler: StreamHandler): void {
+    this.#services.set(kind, handler);
   }
 
   get link(): string {
@@ -214,6 +233,7 @@ export class HostSession extends EventEmitter {
     }
     const mux = new Mux(channel, { initiator: false });
     mux.on('close', () => channel.destroy());
+    mux.on('stream', (stream: MuxStream) => stream.destroy(new Error('not admitted yet'))); // replaced once joined
     const publicKey = publicKeyText(peer.remoteStatic);
     const trusted = this.options.trusted.get(publicKey);
     const hello = decodeHello(peer.hello);
@@ -226,6 +246,7 @@ export class HostSession extends EventEmitter {
       pin: peer.pin,
       grants: this.#admitted.get(publicKey) ?? trusted?.grants ?? grantsOf('viewer'),
       state: 'pending',
+      gone: false,
       channel,
       mux,
       control: mux.open('control'),
@@ -241,8 +262,28 @@ export class HostSession extends EventEmitter {
     this.#admitted.set(publicKey, guest.grants);
     const info = this.#info(guest);
     sendMessage(guest.control, { type: 'welcome', guestId: guest.id, role: info.role, permissions: info.permissions });
+    this.#route(guest);
     log.info({ audit: 'admit', guest: this.#audit(guest), role: info.role, address }, 'guest joined');
     this.emit('guest-joined', { guest: info, pin: guest.pin });
+  }
+
+  /** From now on the guest's streams reach the services, each with a live view of the guest's permissions. */
+  #route(guest: Guest): void {
+    const context: GuestContext = {
+      id: guest.id,
+      name: guest.name,
+      has: (permission) => !guest.gone && this.#info(guest).permissions.includes(permission),
+    };
+    guest.mux.removeAllListeners('stream');
+    guest.mux.on('stream', (stream: MuxStream) => {
+      const handler = this.#services.get(stream.kind);
+      if (!handler) {
+        log.info({ guest: guest.id, kind: stream.kind }, 'guest opened a stream of an unknown kind; reset');
+        return void stream.destroy(new Error(`no service '${stream.kind}'`));
+      }
+      stream.on('error', () => undefined); // the service hears of it by 'close'
+      handler(stream, context);
+    });
   }
 
   /** Asks the host; resolves true when approved. A rejection or a timeout denies the guest. */
@@ -269,6 +310,7 @@ export class HostSession extends EventEmitter {
 
   /** Tells the guest why, closes the channel gracefully, and cuts it if the guest does not close its side. */
   #dismiss(guest: Guest, message: SessionMessage): void {
+    guest.gone = true;
     sendMessage(guest.control, message);
     guest.mux.close();
     setTimeout(() => guest.channel.destroy(), 1000).unref();
