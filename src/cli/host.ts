@@ -4,10 +4,11 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Policy, watchPolicy } from '../policy/index.js';
+import { HostUris, Policy, watchPolicy } from '../policy/index.js';
 import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
 import { HostSession, type GuestInfo } from '../session/host.js';
+import { LanguageServers } from '../session/language-servers.js';
 import { toRole } from '../session/permissions.js';
 import { loadTrustedGuests } from '../session/trusted.js';
 import { parseListen } from './address.js';
@@ -92,6 +93,13 @@ export async function hostCommand(args: string[]): Promise<number> {
   const watcher = watchPolicy(policy);
   const json = values.json ?? false;
   const print = eventPrinter(json);
+  const servers = new LanguageServers({
+    servers: config.servers,
+    uris: new HostUris(policy, config.shareExternalFiles),
+    save: async () => {
+      throw new Error('saving from guests is not wired yet');
+    },
+  });
   const session = await HostSession.start({ config, trusted, name: values.name ?? os.userInfo().username, listen, relay: config.relay ?? null });
   const ask = process.stdin.isTTY && !json ? createInterface({ input: process.stdin, output: process.stdout }) : null;
   session.on('guest-request', ({ guest, pin }: { guest: GuestInfo; pin: string }) => {
@@ -137,11 +145,12 @@ export async function hostCommand(args: string[]): Promise<number> {
         throw new Error(`unknown command '${req.cmd}'`);
     }
   };
-  const control = await ControlServer.start(controlPath(dir), handle);
+  session.serve('lsp', (stream, guest) => servers.serveGuest(stream, guest));
+  const control = await ControlServer.start(controlPath(dir), handle, { lsp: (req, conn) => servers.serveHost(req, conn) });
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
   await interrupted();
   ask?.close();
-  const closing = Promise.all([control.close(), watcher.close(), session.close()]);
+  const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close()]);
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000).unref())]); // a peer may not finish closing
   return 0;
 }

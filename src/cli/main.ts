@@ -4,6 +4,7 @@ import { guestsCommand, linkCommand, statusCommand } from './guests.js';
 import { hostCommand } from './host.js';
 import { idCommand } from './id.js';
 import { joinCommand } from './join.js';
+import { lspCommand } from './lsp.js';
 import { policyCommand } from './policy.js';
 import { relayCommand } from './relay.js';
 import { UsageError } from './usage.js';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   guests: { summary: 'list, approve, reject, kick guests, change their role or permissions', run: guestsCommand },
   status: { summary: 'the session of the host sharing a folder', run: statusCommand },
   link: { summary: 'rotate the join link (lspair link rotate)', run: linkCommand },
+  lsp: { summary: 'the language server NAME of this folder\'s session, for an editor to launch (stdio)', run: lspCommand },
   id: { summary: 'show your guest identity (fingerprint and public key)', run: idCommand },
   policy: { summary: 'check, explain or list what a guest would see of a folder', run: policyCommand },
   relay: { summary: 'run a relay that pairs hosts and guests and forwards ciphertext it cannot read', run: relayCommand },

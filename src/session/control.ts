@@ -30,6 +30,19 @@ export function controlPath(dir: string, env: NodeJS.ProcessEnv = process.env): 
   return path.join(runtime, `${id}.sock`);
 }
 
+/** The control socket of the nearest daemon (host or guest) whose folder is `dir` or holds it, or null. */
+export function findDaemon(dir: string): string | null {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      const socket = controlPath(at);
+      if (lstatSync(socket, { throwIfNoEntry: false })?.isSocket()) return socket;
+    } catch {
+      // a folder we cannot resolve: keep walking up
+    }
+    if (path.dirname(at) === at) return null;
+  }
+}
+
 /** The socket's folder, made private to this user; an existing one must already be. */
 function privateFolder(folder: string): void {
   mkdirSync(folder, { recursive: true, mode: 0o700 });

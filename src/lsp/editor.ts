@@ -1,0 +1,81 @@
+// One editor connected to a hub: the host's own editor (through `lspair lsp` on the host) or a guest's (through
+// the guest's daemon and the encrypted channel). It has its own id space for the requests the hub sends it, its
+// own open documents, and, for a guest, a URI map and a live view of its permissions.
+import type { ClientCapabilities } from 'vscode-languageserver-protocol';
+import { ErrorCodes } from 'vscode-jsonrpc';
+import type { Endpoint, Id, Response } from './endpoint.js';
+import type { LspPermission } from './methods.js';
+import type { UriMap } from '../policy/index.js';
+
+export interface Participant {
+  readonly kind: 'host' | 'guest';
+  /** For logs: 'host', or the guest's id. */
+  readonly id: string;
+  /** Asked on every message, so a permission change applies to the next one. */
+  has(permission: LspPermission): boolean;
+}
+
+/** The host's own editors may do everything. */
+export const HOST: Participant = { kind: 'host', id: 'host', has: () => true };
+
+/** Requests one editor may have waiting on the server at once. */
+export const MAX_IN_FLIGHT = 256;
+
+export class Editor {
+  /** Set by its `initialize`: until then it may send nothing else. */
+  capabilities: ClientCapabilities | null = null;
+  inFlight = 0;
+  readonly docs = new Set<string>();
+  /** Its requests waiting on the server: its id → the server-side id (for $/cancelRequest). */
+  readonly requests = new Map<Id, number>();
+  /** Set by its `initialized`: from then on it hears registrations and diagnostics. */
+  ready = false;
+  /** Messages are handled one after the other, even when handling one waits (initialize waits for the server). */
+  queue: Promise<void> = Promise.resolve();
+  #nextId = 1;
+  readonly #pending = new Map<Id, (response: Response) => void>();
+
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly who: Participant,
+    /** Host URIs → what this editor may see (null for the host's editors: they see everything as it is). */
+    readonly map: UriMap | null,
+  ) {
+    endpoint.on('response', (response: Response) => this.#answered(response));
+    endpoint.on('close', () => {
+      for (const resolve of this.#pending.values()) resolve({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.InternalError, message: 'the editor left' } });
+      this.#pending.clear();
+    });
+  }
+
+  get isGuest(): boolean {
+    return this.who.kind === 'guest';
+  }
+
+  notify(method: string, params: unknown): void {
+    this.endpoint.send({ jsonrpc: '2.0', method, params: params as object });
+  }
+
+  /** A request from the hub (on the server's behalf or its own); resolves with the editor's response. */
+  request(method: string, params: unknown): Promise<Response> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      if (this.endpoint.closed) return resolve({ jsonrpc: '2.0', id, error: { code: ErrorCodes.InternalError, message: 'the editor left' } });
+      this.#pending.set(id, resolve);
+      this.endpoint.send({ jsonrpc: '2.0', id, method, params: params as object });
+    });
+  }
+
+  /** Tells the user something in their editor (a refusal they would otherwise not notice). */
+  tell(type: 1 | 2 | 3, message: string): void {
+    this.notify('window/showMessage', { type, message });
+  }
+
+  #answered(response: Response): void {
+    const id = response.id;
+    const resolve = id === null ? undefined : this.#pending.get(id);
+    if (!resolve) return; // an answer to nothing we asked: ignored
+    this.#pending.delete(id!);
+    resolve(response);
+  }
+}
