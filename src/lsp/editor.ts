@@ -4,6 +4,7 @@
 import type { ClientCapabilities } from 'vscode-languageserver-protocol';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import type { Endpoint, Id, Response } from './endpoint.js';
+import type { Member } from './documents.js';
 import type { LspPermission } from './methods.js';
 import type { UriMap } from '../policy/index.js';
 
@@ -25,7 +26,10 @@ export class Editor {
   /** Set by its `initialize`: until then it may send nothing else. */
   capabilities: ClientCapabilities | null = null;
   inFlight = 0;
-  readonly docs = new Set<string>();
+  /** Its open documents (host URIs) and its part in each. */
+  readonly docs = new Map<string, Member>();
+  /** Its `clientInfo.name`, for the few editor habits the hub must know (Neovim's version 0). */
+  clientName = '';
   /** Its requests waiting on the server: its id → the server-side id (for $/cancelRequest). */
   readonly requests = new Map<Id, number>();
   /** Set by its `initialized`: from then on it hears registrations and diagnostics. */

@@ -21,14 +21,13 @@ import {
 import { logger } from '../log.js';
 import { trimCapabilities, trimRegistrations } from './capabilities.js';
 import { HUB_CAPABILITIES } from './client-capabilities.js';
-import { Documents, readShared } from './documents.js';
+import { COEDIT, CoEditing } from './coediting.js';
 import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
 import { ServerProcess, type ServerCommand } from './server-process.js';
 import { Malformed, Refused, mapUris, strip } from './walk.js';
-import { isTextChange, type TextChange } from './text.js';
-import type { HostUris } from '../policy/index.js';
+import { SHARE_SCHEME, type HostUris } from '../policy/index.js';
 
 const log = logger('lsp-hub');
 
@@ -95,7 +94,7 @@ export class LspHub extends EventEmitter {
   readonly #restarts: number[] = [];
   readonly #calls = new Map<number, Call>();
   readonly #editors = new Set<Editor>();
-  readonly #docs: Documents;
+  readonly #coediting: CoEditing;
   readonly #diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly #registrations = new Map<string, Registration>();
   readonly #watchers = new Map<string, { watcher: FileSystemWatcher; match: (p: string) => boolean }[]>();
@@ -105,7 +104,13 @@ export class LspHub extends EventEmitter {
 
   constructor(private readonly options: HubOptions) {
     super();
-    this.#docs = new Documents((method, params) => this.#toServer(method, params), () => this.#syncKind);
+    this.#coediting = new CoEditing({
+      send: (method, params) => this.#toServer(method, params),
+      syncKind: () => this.#syncKind,
+      deny: (editor, method, reason) => this.#deny(editor, method, reason, null),
+      mayEdit: (editor, hostUri) => !editor.isGuest || (editor.who.has('files.write') && this.options.uris.toGuest(hostUri)?.startsWith(`${SHARE_SCHEME}:`) === true),
+      guestUri: (editor, hostUri) => editor.map!.uri(hostUri),
+    });
   }
 
   /** The running server's process id (one process per name, whoever is connected). */
@@ -136,8 +141,9 @@ export class LspHub extends EventEmitter {
 
   /** A file changed on the host (from the share's watcher): the server hears it if it asked to watch it. */
   fileChanged(abs: string, type: FileEvent['type']): void {
-    if (!this.#initialized || this.#watchers.size === 0) return;
     const uri = pathToFileURL(abs).href;
+    if (type === 2) this.#coediting.diskChanged(uri);
+    if (!this.#initialized || this.#watchers.size === 0) return;
     const bit = 1 << (type - 1); // WatchKind: Create 1, Change 2, Delete 4
     for (const list of this.#watchers.values()) {
       if (list.some(({ watcher, match }) => ((watcher.kind ?? 7) & bit) !== 0 && match(abs))) {
@@ -261,6 +267,7 @@ export class LspHub extends EventEmitter {
     }
     const params = isObject(req.params) ? req.params : {};
     editor.capabilities = isObject(params.capabilities) ? params.capabilities : {};
+    editor.clientName = isObject(params.clientInfo) && typeof params.clientInfo.name === 'string' ? params.clientInfo.name : '';
     editor.endpoint.send({ jsonrpc: '2.0', id: req.id, result: this.#resultFor(editor, result) as object });
   }
 
@@ -282,8 +289,17 @@ export class LspHub extends EventEmitter {
   readonly #own: Readonly<Record<string, (editor: Editor, params: unknown) => void | Promise<void>>> = {
     initialized: (editor) => this.#ready(editor),
     'textDocument/didOpen': (editor, params) => this.#didOpen(editor, params),
-    'textDocument/didChange': (editor, params) => this.#didChange(editor, params),
-    'textDocument/didClose': (editor, params) => this.#withDocument(editor, params, 'textDocument/didClose', (uri) => this.#close(editor, uri)),
+    'textDocument/didChange': (editor, params) =>
+      this.#withDocument(editor, params, 'textDocument/didChange', (uri) => {
+        const p = params as { textDocument: { version?: unknown }; contentChanges?: unknown };
+        this.#coediting.change(editor, uri, p.textDocument.version, p.contentChanges);
+      }),
+    'textDocument/didClose': (editor, params) => this.#withDocument(editor, params, 'textDocument/didClose', (uri) => this.#coediting.close(editor, uri)),
+    [COEDIT.edit]: (editor, params) => {
+      if (!editor.isGuest || !isObject(params) || typeof params.uri !== 'string') return;
+      const { uri, rev, op } = params;
+      return this.#withDocument(editor, { textDocument: { uri } }, COEDIT.edit, (hostUri) => this.#coediting.edit(editor, hostUri, rev, op));
+    },
     'textDocument/didSave': (editor, params) => this.#didSave(editor, params),
     '$/cancelRequest': (editor, params) => {
       const serverId = isObject(params) ? editor.requests.get(params.id as Id) : undefined;
@@ -328,31 +344,16 @@ export class LspHub extends EventEmitter {
       const version = Number.isInteger(doc.version) ? (doc.version as number) : 0;
       const languageId = typeof doc.languageId === 'string' ? doc.languageId.slice(0, 100) : 'plaintext';
       // A guest's copy of the text is not trusted: the hub's copy, or the host's file, is the document.
-      const text = this.#docs.get(uri)?.text ?? (editor.isGuest ? readShared(uri) : typeof doc.text === 'string' ? doc.text : null);
-      if (text === null) return this.#deny(editor, 'textDocument/didOpen', `${String(doc.uri)}: not a readable file on the host`, null);
-      editor.docs.add(uri);
-      this.#docs.open(editor, uri, languageId, version, text);
+      this.#coediting.open(editor, uri, languageId, version, typeof doc.text === 'string' ? doc.text : null);
       const diagnostics = this.#diagnostics.get(uri);
-      if (diagnostics && editor.ready) this.#sendDiagnostics(editor, diagnostics);
-    });
-  }
-
-  #didChange(editor: Editor, params: unknown): void | Promise<void> {
-    return this.#withDocument(editor, params, 'textDocument/didChange', (uri) => {
-      const doc = this.#docs.get(uri);
-      const p = params as { textDocument: { version?: unknown }; contentChanges?: unknown };
-      if (!doc || !editor.docs.has(uri)) return this.#deny(editor, 'textDocument/didChange', 'the document is not open', null);
-      if (editor.isGuest && !editor.who.has('files.write')) return this.#deny(editor, 'textDocument/didChange', 'editing needs the files.write permission; your change was not applied', null);
-      if (!Array.isArray(p.contentChanges) || !p.contentChanges.every(isTextChange)) return this.#deny(editor, 'textDocument/didChange', 'malformed contentChanges', null);
-      const version = Number.isInteger(p.textDocument.version) ? (p.textDocument.version as number) : (doc.editors.get(editor) ?? 0) + 1;
-      this.#docs.change(editor, doc, version, p.contentChanges as TextChange[]);
+      if (diagnostics && editor.ready && editor.docs.has(uri)) this.#sendDiagnostics(editor, diagnostics);
     });
   }
 
   #didSave(editor: Editor, params: unknown): void | Promise<void> {
     return this.#withDocument(editor, params, 'textDocument/didSave', async (uri) => {
-      const doc = this.#docs.get(uri);
-      if (!doc) return;
+      const doc = this.#coediting.docs.get(uri);
+      if (!doc || !editor.docs.has(uri)) return;
       if (editor.isGuest) {
         if (!editor.who.has('files.write')) return this.#deny(editor, 'textDocument/didSave', 'saving needs the files.write permission', null);
         try {
@@ -365,15 +366,10 @@ export class LspHub extends EventEmitter {
     });
   }
 
-  #close(editor: Editor, uri: string): void {
-    if (!editor.docs.delete(uri)) return;
-    this.#docs.close(editor, uri);
-  }
-
   #left(editor: Editor, reason: string | null): void {
     if (!this.#editors.delete(editor)) return;
     log.info({ server: this.options.name, editor: editor.who.id, reason: reason ?? undefined }, reason ? 'editor disconnected' : 'editor left');
-    for (const uri of editor.docs) this.#docs.close(editor, uri);
+    for (const uri of [...editor.docs.keys()]) this.#coediting.close(editor, uri);
     for (const serverId of editor.requests.values()) this.#toServer('$/cancelRequest', { id: serverId });
     for (const [token, t] of this.#tokens) if (t.editor === editor) this.#tokens.delete(token);
     for (const editors of this.#serverTokens.values()) editors.delete(editor);
@@ -521,9 +517,8 @@ export class LspHub extends EventEmitter {
 
   /** Diagnostics go to each editor entitled to the document; versions are the hub's, so translated or dropped. */
   #sendDiagnostics(editor: Editor, params: PublishDiagnosticsParams): void {
-    const doc = this.#docs.get(params.uri);
-    const version = doc && params.version === doc.version ? doc.editors.get(editor) : undefined;
-    let out: unknown = { uri: params.uri, diagnostics: params.diagnostics, ...(version === undefined ? {} : { version }) };
+    // Versions are the hub's own line, not the editor's: left out.
+    let out: unknown = { uri: params.uri, diagnostics: params.diagnostics };
     if (editor.isGuest) {
       try {
         out = mapUris(lookup('textDocument/publishDiagnostics')!.params, out, editor.map!, 'filter');
@@ -612,7 +607,7 @@ export class LspHub extends EventEmitter {
     this.#initialized = true;
     this.#toServer('initialized', {});
     if (this.options.settings) this.#toServer('workspace/didChangeConfiguration', { settings: this.options.settings });
-    this.#docs.replay();
+    this.#coediting.docs.replay();
     return result;
   }
 
