@@ -6,6 +6,7 @@ import { ErrorCodes } from 'vscode-jsonrpc';
 import type { Endpoint, Id, Response } from './endpoint.js';
 import type { Member } from './documents.js';
 import type { LspPermission } from './methods.js';
+import { Seal } from './seal.js';
 import type { UriMap } from '../policy/index.js';
 
 export interface Participant {
@@ -32,6 +33,8 @@ export class Editor {
   clientName = '';
   /** Its requests waiting on the server: its id → the server-side id (for $/cancelRequest). */
   readonly requests = new Map<Id, number>();
+  /** A guest's sealed `data` values (seal.ts). */
+  readonly seal = new Seal();
   /** Set by its `initialized`: from then on it hears registrations and diagnostics. */
   ready = false;
   /** Messages are handled one after the other, even when handling one waits (initialize waits for the server). */

@@ -26,6 +26,8 @@ import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
 import { ServerProcess, type ServerCommand } from './server-process.js';
+import { ForgedData } from './seal.js';
+import type { Shape } from './shape.js';
 import { Malformed, Refused, mapUris, strip } from './walk.js';
 import { SHARE_SCHEME, type HostUris } from '../policy/index.js';
 
@@ -176,6 +178,7 @@ export class LspHub extends EventEmitter {
       params = this.#mapFromEditor(editor, entry, params);
     } catch (err) {
       if (err instanceof Refused) return this.#deny(editor, req.method, this.#whyRefused(err), fail);
+      if (err instanceof ForgedData) return this.#deny(editor, req.method, err.message, fail);
       return fail(ErrorCodes.InvalidParams, `invalid params: ${(err as Error).message}`);
     }
     try {
@@ -239,8 +242,15 @@ export class LspHub extends EventEmitter {
     }
   }
 
+  /** A guest's params as the server may see them: its sealed data opened (forged data refused), its URIs mapped. */
   #mapFromEditor(editor: Editor, entry: MethodEntry | undefined, params: unknown): unknown {
-    return editor.isGuest ? mapUris(entry!.params, params, this.options.uris.fromGuest, 'strict') : params;
+    return editor.isGuest ? mapUris(entry!.params, editor.seal.unseal(params), this.options.uris.fromGuest, 'strict') : params;
+  }
+
+  /** A value for a guest: mapped and filtered, stripped of what it may not use, its data sealed. Throws Refused. */
+  #forGuest(editor: Editor, shape: Shape | null, value: unknown): unknown {
+    const mapped = mapUris(shape, value, editor.map!, 'filter');
+    return editor.seal.seal(strip(shape, mapped, (p) => editor.who.has(p)));
   }
 
   /** Work-done and partial-result tokens are the editor's; the server sees hub tokens, unique across editors. */
@@ -404,8 +414,7 @@ export class LspHub extends EventEmitter {
   #answerFor(editor: Editor, id: Id, entry: MethodEntry | undefined, r: Response): Response {
     if (r.error || !editor.isGuest || !entry) return { ...r, id };
     try {
-      const mapped = mapUris(entry.result, r.result, editor.map!, 'filter');
-      return { jsonrpc: '2.0', id, result: strip(entry.result, mapped, (p) => editor.who.has(p)) as object };
+      return { jsonrpc: '2.0', id, result: this.#forGuest(editor, entry.result, r.result) as object };
     } catch (err) {
       if (err instanceof Refused) {
         log.info({ audit: 'lsp-filter', server: this.options.name, guest: editor.who.id, method: entry.method }, 'answer refused whole: it touches a file the guest may not see');
@@ -521,7 +530,7 @@ export class LspHub extends EventEmitter {
     let out: unknown = { uri: params.uri, diagnostics: params.diagnostics };
     if (editor.isGuest) {
       try {
-        out = mapUris(lookup('textDocument/publishDiagnostics')!.params, out, editor.map!, 'filter');
+        out = this.#forGuest(editor, lookup('textDocument/publishDiagnostics')!.params, out);
       } catch {
         return; // a document the guest may not see
       }
@@ -536,7 +545,7 @@ export class LspHub extends EventEmitter {
       let value = params.value;
       if (mine.editor.isGuest && mine.partial) {
         try {
-          value = strip(mine.partial.partialResult ?? mine.partial.result, mapUris(mine.partial.partialResult ?? mine.partial.result, value, mine.editor.map!, 'filter'), (p) => mine.editor.who.has(p));
+          value = this.#forGuest(mine.editor, mine.partial.partialResult ?? mine.partial.result, value);
         } catch {
           return;
         }
