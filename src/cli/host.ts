@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FILES_STREAM, HostFiles } from '../fs/index.js';
 import { HostUris, Policy, watchPolicy } from '../policy/index.js';
 import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
@@ -101,6 +102,8 @@ export async function hostCommand(args: string[]): Promise<number> {
     },
   });
   const session = await HostSession.start({ config, trusted, name: values.name ?? os.userInfo().username, listen, relay: config.relay ?? null });
+  const files = new HostFiles({ policy, watcher });
+  session.serve(FILES_STREAM, files.serve);
   const prompting = process.stdin.isTTY && !json;
   session.on('guest-request', ({ guest, pin }: { guest: GuestInfo; pin: string }) => {
     print('guest-request', { guest, pin }, `${describe(guest)} asks to join. PIN ${pin} (compare it with theirs).`);
@@ -143,6 +146,7 @@ export async function hostCommand(args: string[]): Promise<number> {
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
   await interrupted();
   ask?.close();
+  files.close();
   const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close()]);
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000).unref())]); // a peer may not finish closing
   return 0;

@@ -12,7 +12,7 @@ export function world(extraEnv: Record<string, string> = {}) {
   const runtime = path.join(root, 'run');
   mkdirSync(runtime, { mode: 0o700 });
   chmodSync(runtime, 0o700);
-  const env = (who: string) => ({ XDG_CONFIG_HOME: path.join(root, who), XDG_RUNTIME_DIR: runtime, ...extraEnv });
+  const env = (who: string) => ({ XDG_CONFIG_HOME: path.join(root, who), XDG_CACHE_HOME: path.join(root, who, 'cache'), XDG_RUNTIME_DIR: runtime, ...extraEnv });
   const folder = path.join(root, 'share');
   mkdirSync(folder);
   return {
