@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import { FILES_STREAM, type Mirror, type SyncSummary } from '../fs/index.js';
-import { ControlServer, controlPath, type ControlRequest, type StreamCommand } from './control.js';
+import { GuestProxy, type MirrorAccess } from '../lsp/index.js';
+import { GuestUris } from '../policy/index.js';
+import { accepted, ControlServer, controlPath, type ControlRequest, type StreamCommand } from './control.js';
+import { LSP_STREAM } from './language-servers.js';
 import type { GuestSession } from './guest.js';
 
 type Command = (daemon: GuestDaemon, req: ControlRequest) => unknown;
@@ -20,7 +23,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 /** Commands that take the connection over (see StreamCommand): the editors' LSP and DAP bridges go here. */
-const STREAMS: Readonly<Record<string, Stream>> = {};
+const STREAMS: Readonly<Record<string, Stream>> = {
+  lsp: (d, req, conn) => d.serveLsp(String(req.value ?? ''), conn),
+};
 
 /**
  * Where a join keeps its mirror without --dir: a folder per session and guest name under the user's cache
@@ -34,11 +39,20 @@ export function defaultMirrorDir(sessionId: string, name: string, env: NodeJS.Pr
 
 export class GuestDaemon {
   #session: GuestSession | null = null;
+  /** Editors connected to the host's language servers; each follows the session across reconnects. */
+  readonly #editors = new Set<GuestProxy>();
+  readonly #uris: GuestUris;
+  readonly #files: MirrorAccess;
 
   private constructor(
     readonly mirror: Mirror,
     private readonly control: ControlServer,
-  ) {}
+  ) {
+    this.#uris = new GuestUris(mirror.root);
+    this.#files = {
+      materialise: async (neutral) => void (await (neutral.kind === 'share' ? mirror.ensure(neutral.rel) : mirror.ensureExternal(neutral.token, neutral.name))),
+    };
+  }
 
   /** Starts the control socket of `mirror`'s folder; fails when another daemon serves it. */
   static async start(mirror: Mirror): Promise<GuestDaemon> {
@@ -66,10 +80,23 @@ export class GuestDaemon {
     session.once('ended', () => {
       if (this.#session === session) this.#session = null;
     });
+    for (const editor of this.#editors) editor.attach(session.mux.open(LSP_STREAM, editor.name));
     return this.mirror.attach(session.mux.open(FILES_STREAM));
   }
 
+  /** `lspair lsp NAME` in the mirror: the editor's connection reaches the host's server NAME. */
+  serveLsp(name: string, conn: Socket): void {
+    const session = this.#session;
+    if (!session) throw new Error('not connected to the host right now (reconnecting); try again shortly');
+    accepted(conn);
+    const editor = new GuestProxy(conn, conn, this.#uris, this.#files, name);
+    this.#editors.add(editor);
+    conn.on('close', () => this.#editors.delete(editor));
+    editor.attach(session.mux.open(LSP_STREAM, name));
+  }
+
   async close(): Promise<void> {
+    for (const editor of this.#editors) editor.close();
     await this.control.close();
     await this.mirror.close();
   }
