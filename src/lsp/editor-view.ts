@@ -6,7 +6,7 @@
 // its version moved is retried, and an editor that cannot be brought back in step is re-synced whole.
 import type { TextEdit } from 'vscode-languageserver-protocol';
 import { apply, compose, diff, fromChanges, isNoop, noop, toEdits, transform, type TextOp } from './ot.js';
-import type { TextChange } from './text.js';
+import { applyChanges, type TextChange } from './text.js';
 
 export interface ViewPort {
   /** Sends an op made against revision `rev` to the sequencer; the answer comes back as `acked` or `refused`. */
@@ -15,7 +15,16 @@ export interface ViewPort {
   deliver(edits: TextEdit[], version: number): Promise<boolean>;
   /** A line for the log: the editor had to be re-synced whole, or was refused. */
   note(event: 'resync' | 'restored', reason: string): void;
+  /** Runs `work` after `ms` (a timer; tests pass their own clock). */
+  later?(work: () => void, ms: number): void;
 }
+
+/**
+ * How long an echo may stay unfinished after the editor answered. Editors send an edit's whole echo within their
+ * change debounce (Neovim: at once, or after 150 ms; eglot: after 0.5 s idle), so an echo still unfinished after
+ * this was none: the changes taken for its start were the user's own, which happened to match.
+ */
+export const ECHO_WAIT_MS = 3000;
 
 /**
  * The version to put on an edit for an editor at `version`. Neovim reports 0 until a buffer's first change and
@@ -29,6 +38,25 @@ export function deliveryVersion(clientName: string, version: number): number {
 /** Rejected deliveries in a row before the editor is re-synced whole. */
 const MAX_RETRIES = 5;
 
+/** An edit delivered to the editor, whose echo may arrive over several didChange notifications. */
+interface Delivery {
+  readonly op: TextOp;
+  /** The editor's text once it has applied the edit. */
+  readonly expected: string;
+  /** The texts it passes through while applying the edit's pieces one by one (last first, as editors do). */
+  readonly states: readonly string[];
+  /** Changes taken as the start of the echo so far, the text they led to, and how many of `states` that is. */
+  consumed: TextChange[];
+  progress: string;
+  step: number;
+}
+
+/** The texts an editor passes through applying `edits` to `text` one at a time, from the last position to the first. */
+function statesOf(text: string, edits: readonly TextEdit[]): string[] {
+  const order = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.range.start.line - a.e.range.start.line || b.e.range.start.character - a.e.range.start.character || b.i - a.i);
+  return order.map(({ e }) => (text = applyChanges(text, [{ range: e.range, text: e.newText }])));
+}
+
 export class EditorView {
   /** The sequencer's text at `rev`, as this view knows it. */
   #server: string;
@@ -41,8 +69,8 @@ export class EditorView {
   /** The editor's text as last reported (or confirmed by an echo), and its version. */
   #editor: string;
   #version: number;
-  /** The remote edit sent to the editor and not yet echoed, and the text it leads to. */
-  #sent: { op: TextOp; expected: string } | null = null;
+  /** The remote edit sent to the editor and not yet (wholly) echoed. */
+  #sent: Delivery | null = null;
   /** Remote edits not yet sent to the editor, against `#sent.expected` (or the editor's text when none is out). */
   #queued: TextOp = noop;
   #rejections = 0;
@@ -91,15 +119,19 @@ export class EditorView {
   editorChanged(version: number, changes: readonly TextChange[]): void {
     const user = this.#settle(changes);
     this.#version = version;
-    if (!isNoop(user)) {
-      const mine = transform(user, this.#queued, 'right'); // remote edits in the queue were sequenced first
-      this.#queued = transform(this.#queued, user, 'left');
-      this.#editor = apply(this.#editor, user);
-      this.#doc = apply(this.#doc, mine);
-      this.#buffer = this.#buffer ? compose(this.#buffer, mine) : mine;
-      this.#send();
-    }
+    this.#userEdit(user);
     this.#flush();
+  }
+
+  /** The user's own edit, against the editor's text: into the document, and on its way to the sequencer. */
+  #userEdit(user: TextOp): void {
+    if (isNoop(user)) return;
+    const mine = transform(user, this.#queued, 'right'); // remote edits in the queue were sequenced first
+    this.#queued = transform(this.#queued, user, 'left');
+    this.#editor = apply(this.#editor, user);
+    this.#doc = apply(this.#doc, mine);
+    this.#buffer = this.#buffer ? compose(this.#buffer, mine) : mine;
+    this.#send();
   }
 
   /** The sequencer took the edit in flight. */
@@ -146,27 +178,48 @@ export class EditorView {
   }
 
   /**
-   * Takes the echo of the edit sent to the editor off the front of its changes: if some first changes turn the
-   * editor's text into exactly what the sent edit leads to, they are the echo. If not, the editor rejected it
-   * (its version moved first), and it is queued again. Returns the user's own edit, against the editor's text.
+   * Takes the echo of the edit sent to the editor off the front of its changes. The echo may come as one change
+   * or one per piece of the edit (or a few pieces merged), in one didChange or several; each change must lead on
+   * to a later text the edit passes through, and the last one to exactly what it leads to. Anything else means
+   * the editor refused the edit (its version had moved on): it is queued again, and all the changes are the
+   * user's. Returns the user's own edit, against the editor's text.
    */
   #settle(changes: readonly TextChange[]): TextOp {
     const sent = this.#sent;
-    if (sent) {
-      this.#sent = null;
-      let text = this.#editor;
-      for (let k = 0; k < changes.length; k++) {
-        text = apply(text, fromChanges(text, [changes[k]!]));
-        if (text === sent.expected) {
-          this.#editor = text;
-          this.#rejections = 0;
-          return fromChanges(text, changes.slice(k + 1));
-        }
+    if (!sent) return fromChanges(this.#editor, changes);
+    let text = sent.progress;
+    let step = sent.step;
+    for (let k = 0; k < changes.length; k++) {
+      text = apply(text, fromChanges(text, [changes[k]!]));
+      step = sent.states.indexOf(text, step);
+      if (step < 0) return this.#rejected(sent, changes);
+      step++;
+      if (step === sent.states.length) {
+        this.#sent = null;
+        this.#editor = text;
+        this.#rejections = 0;
+        return fromChanges(text, changes.slice(k + 1));
       }
-      this.#queued = compose(sent.op, this.#queued);
-      this.#rejections++;
     }
-    return fromChanges(this.#editor, changes);
+    sent.consumed.push(...changes); // part of the echo; the rest is on its way
+    sent.progress = text;
+    sent.step = step;
+    return noop;
+  }
+
+  /** The delivery was no echo: queued again; returns the user's changes (with any taken for an echo), as an op. */
+  #rejected(sent: Delivery, changes: readonly TextChange[]): TextOp {
+    this.#sent = null;
+    this.#queued = compose(sent.op, this.#queued);
+    this.#rejections++;
+    return fromChanges(this.#editor, [...sent.consumed, ...changes]);
+  }
+
+  /** An echo that never finished: the changes taken for its start were the user's. */
+  #expire(sent: Delivery): void {
+    if (this.#sent !== sent) return;
+    this.#userEdit(this.#rejected(sent, []));
+    this.#flush();
   }
 
   #send(): void {
@@ -181,12 +234,14 @@ export class EditorView {
     if (this.#sent || isNoop(this.#queued)) return;
     if (this.#rejections >= MAX_RETRIES) this.#resync('resync', `${this.#rejections} deliveries rejected in a row`);
     const op = this.#queued;
-    const sent = { op, expected: apply(this.#editor, op) };
+    const edits = toEdits(this.#editor, op);
+    const sent: Delivery = { op, expected: apply(this.#editor, op), states: statesOf(this.#editor, edits), consumed: [], progress: this.#editor, step: 0 };
     this.#sent = sent;
     this.#queued = noop;
-    this.port.deliver(toEdits(this.#editor, op), this.#version).then(
+    this.port.deliver(edits, this.#version).then(
       (applied) => {
-        if (applied || this.#sent !== sent) return; // applied: its echo settles it
+        if (this.#sent !== sent) return; // settled by its echo, or found refused
+        if (applied) return this.#later(() => this.#expire(sent), ECHO_WAIT_MS); // its echo will settle it
         // Rejected (its version moved on): sent again after the editor's next didChange says where it is.
         this.#sent = null;
         this.#queued = compose(sent.op, this.#queued);
@@ -194,6 +249,11 @@ export class EditorView {
       },
       () => undefined,
     );
+  }
+
+  #later(work: () => void, ms: number): void {
+    if (this.port.later) this.port.later(work, ms);
+    else setTimeout(work, ms).unref();
   }
 
   /** Replaces what is queued for the editor with one replacement that brings it to the document, and says so. */

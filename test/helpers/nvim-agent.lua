@@ -1,5 +1,6 @@
 -- Loaded into a headless Neovim 0.7.2 by test/helpers/nvim.ts: a small API the tests call over --remote-expr.
--- Each call reads {fn, args} from a JSON file and returns {ok, result} as JSON. The LSP client is Neovim's own
+-- Each call reads {fn, args} from a JSON file and writes {ok, result} as JSON next to it (FILE.out): a long
+-- value printed by --remote-expr would be cut by Neovim's message area. The LSP client is Neovim's own
 -- (vim.lsp.start_client + buf_attach_client), with its default handlers; we only record what arrives.
 LspairTest = { diagnostics = {}, messages = {}, applied = {}, client = nil }
 local T = LspairTest
@@ -10,7 +11,10 @@ function T.call(file)
   f:close()
   local ok, result = pcall(T[req.fn], unpack(req.args))
   if result == nil then result = vim.NIL end
-  return vim.json.encode({ ok = ok, result = ok and result or tostring(result) })
+  local out = assert(io.open(file .. '.out', 'w'))
+  out:write(vim.json.encode({ ok = ok, result = ok and result or tostring(result) }))
+  out:close()
+  return 'done'
 end
 
 local function wrap(method, record)

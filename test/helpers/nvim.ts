@@ -1,7 +1,7 @@
 // A headless Neovim 0.7.2 (Debian's) as a real LSP editor for end-to-end tests: started with --listen, driven
 // with `nvim --server SOCKET --remote-expr` calls into test/helpers/nvim-agent.lua, which uses Neovim's own LSP client.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from './tmp.js';
@@ -55,8 +55,8 @@ export class Nvim {
       client.on('error', reject);
       client.on('exit', () => resolve(text));
     });
-    if (out === '') throw new Error(`neovim ${fn}: no answer (is the agent loaded?)`);
-    const answer = JSON.parse(out) as { ok: boolean; result: T };
+    if (!out.includes('done')) throw new Error(`neovim ${fn}: no answer (is the agent loaded?) ${out.slice(0, 500)}`);
+    const answer = JSON.parse(readFileSync(`${file}.out`, 'utf8')) as { ok: boolean; result: T };
     if (!answer.ok) throw new Error(`neovim ${fn}: ${String(answer.result)}`);
     return answer.result;
   }

@@ -16,7 +16,11 @@ class FakeEditor {
   version = 0;
   #tick = 3;
   pending: TextChange[] = [];
-  constructor(public text: string) {}
+  /** `applied`: called after each piece of an applied edit (to report it now, or after a debounce). */
+  constructor(
+    public text: string,
+    private readonly applied: () => void,
+  ) {}
 
   /** A change as a user makes it: recorded for the next didChange, version bumped. */
   change(start: number, end: number, insert: string): void {
@@ -32,7 +36,10 @@ class FakeEditor {
     if (version > 0 && this.version > version) return true;
     const starts = lineStarts(this.text);
     const offsets = edits.map((e) => ({ start: offsetOf(this.text, starts, e.range.start), end: offsetOf(this.text, starts, e.range.end), text: e.newText }));
-    for (const e of offsets.sort((a, b) => b.start - a.start)) this.change(e.start, e.end, e.text);
+    for (const e of offsets.sort((a, b) => b.start - a.start)) {
+      this.change(e.start, e.end, e.text);
+      this.applied();
+    }
     return true;
   }
 }
@@ -68,13 +75,16 @@ export function session(seed: number, steps: number, insertOnly: boolean) {
     last.set(channel, due);
     queue.push({ due, run });
   };
-  const participants = [0, 1, 2].map((i) => {
-    const editor = new FakeEditor(initial);
-    const self = {
-      editor,
-      view: null as unknown as EditorView,
-      inserted: [] as string[],
-    };
+  interface Participant {
+    editor: FakeEditor;
+    view: EditorView;
+    inserted: string[];
+  }
+  const participants: Participant[] = [0, 1, 2].map((i): Participant => {
+    // Half report each applied piece at once (debounce 0), half after a debounce shorter than the views' timers.
+    const report: () => void = r.chance(0.5) ? () => flushEditor(self) : () => later(`debounce${i}`, () => flushEditor(self));
+    const self: Participant = { editor: new FakeEditor(initial, report), view: null as unknown as EditorView, inserted: [] };
+    const editor = self.editor;
     self.view = new EditorView(
       {
         submit: (rev: number, op: TextOp) =>
@@ -88,14 +98,19 @@ export function session(seed: number, steps: number, insertOnly: boolean) {
               else later(down, () => other.view.remote(applied!));
             }
           }),
+        // The simulation runs synchronously, so its answer is a thenable that calls back in the simulation's time
+        // (a Promise would call back only after the whole run).
         deliver: (edits: TextEdit[], version: number) =>
-          new Promise((resolve) =>
-            later(`toEditor${i}`, () => {
-              const applied = editor.applyEdit(edits, Math.max(version, 1)); // as the hub does for Neovim
-              later(`fromEditor${i}`, () => resolve(applied)); // answered before the echo, as Neovim does
-            }),
-          ),
+          ({
+            then(answered: (applied: boolean) => void) {
+              later(`toEditor${i}`, () => {
+                const applied = editor.applyEdit(edits, Math.max(version, 1)); // as the hub does for Neovim
+                later(`fromEditor${i}`, () => answered(applied)); // answered after the echo: debounce 0
+              });
+            },
+          }) as unknown as Promise<boolean>,
         note: () => undefined,
+        later: (work: () => void) => queue.push({ due: clock + 30, run: work }), // a timer, in the simulation's time
       },
       initial,
       0,
@@ -104,7 +119,7 @@ export function session(seed: number, steps: number, insertOnly: boolean) {
     later(`down${i}`, () => self.view.attached(rev, text));
     return self;
   });
-  const flushEditor = (p: (typeof participants)[number]) => {
+  const flushEditor = (p: Participant) => {
     if (p.editor.pending.length === 0) return;
     const changes = p.editor.pending;
     p.editor.pending = [];
@@ -125,7 +140,9 @@ export function session(seed: number, steps: number, insertOnly: boolean) {
     } else {
       const end = boundary(text, r);
       const [a, b] = start <= end ? [start, end] : [end, start];
-      p.editor.change(a, b, kind === 1 ? '' : word(r));
+      const insert = kind === 1 ? '' : word(r);
+      if (a === b && insert === '') continue; // editors report no change that changes nothing
+      p.editor.change(a, b, insert);
     }
     if (r.chance(0.6)) flushEditor(p);
     // Let some time pass: run what is due.

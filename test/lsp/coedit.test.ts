@@ -18,7 +18,7 @@ test('property: three editors typing concurrently converge on one text with the 
         assert.is(p.view.text, seq);
       }
     }),
-    { seed: 20261125, numRuns: 300 },
+    { seed: 20261125, numRuns: 1000 },
   );
 });
 
@@ -31,7 +31,7 @@ test('property: with inserts only, every editor\'s text arrives exactly once (no
         for (const token of p.inserted) assert.is(seq.split(token).length - 1, 1, `${token} once (seed ${seed})`);
       }
     }),
-    { seed: 20261126, numRuns: 300 },
+    { seed: 20261126, numRuns: 1000 },
   );
 });
 
