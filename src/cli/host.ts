@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { HostUris, Policy, watchPolicy } from '../policy/index.js';
 import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
+import { DebugAdapters } from '../session/debug-adapters.js';
 import { HostSession, type GuestInfo } from '../session/host.js';
 import { LanguageServers } from '../session/language-servers.js';
 import { toRole } from '../session/permissions.js';
@@ -24,7 +25,8 @@ const HELP = `Usage: lspair host [DIR] [--listen HOST:PORT] [--relay URL] [--con
                         it exists); flags override them
   --server 'NAME=CMD ARG…'   a language server guests and \`lspair lsp NAME\` share (repeatable; split like a
                         shell would, no shell runs)
-  --adapter 'NAME=CMD ARG…'  a debug adapter for \`lspair dap NAME\` (repeatable)
+  --adapter 'NAME=CMD ARG…'  a debug adapter the host's \`lspair dap NAME\` starts and guests attach to
+                        (repeatable; e.g. 'py=/usr/bin/python3 -m debugpy.adapter')
   --read-only           no guest may write files (--read-write: the roles decide)
   --approve-guests      ask before known guests join too (guestApprovalRequired)
   --anonymous MODE      guests not in your trusted-guests file: prompt (default), accept or reject
@@ -93,9 +95,11 @@ export async function hostCommand(args: string[]): Promise<number> {
   const watcher = watchPolicy(policy);
   const json = values.json ?? false;
   const print = eventPrinter(json);
+  const uris = new HostUris(policy, config.shareExternalFiles);
+  const adapters = new DebugAdapters({ adapters: config.adapters, uris });
   const servers = new LanguageServers({
     servers: config.servers,
-    uris: new HostUris(policy, config.shareExternalFiles),
+    uris,
     save: async () => {
       throw new Error('saving from guests is not wired yet');
     },
@@ -146,11 +150,12 @@ export async function hostCommand(args: string[]): Promise<number> {
     }
   };
   session.serve('lsp', (stream, guest) => servers.serveGuest(stream, guest));
-  const control = await ControlServer.start(controlPath(dir), handle, { lsp: (req, conn) => servers.serveHost(req, conn) });
+  session.serve('dap', (stream, guest) => adapters.serveGuest(stream, guest));
+  const control = await ControlServer.start(controlPath(dir), handle, { lsp: (req, conn) => servers.serveHost(req, conn), dap: (req, conn) => adapters.serveHost(req, conn) });
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
   await interrupted();
   ask?.close();
-  const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close()]);
+  const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close(), adapters.close()]);
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000).unref())]); // a peer may not finish closing
   return 0;
 }
