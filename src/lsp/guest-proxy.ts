@@ -8,7 +8,8 @@ import { LSPErrorCodes } from 'vscode-languageserver-protocol';
 import { logger } from '../log.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, type MethodEntry } from './methods.js';
-import { Refused, collectUris, mapUris, type Shape } from './shapes.js';
+import type { Shape } from './shape.js';
+import { Refused, collectUris, mapUris } from './walk.js';
 import { applyChanges, isTextChange } from './text.js';
 import { parseNeutral, type GuestUris, type Neutral, type UriMap } from '../policy/index.js';
 

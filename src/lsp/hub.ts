@@ -24,9 +24,9 @@ import { HUB_CAPABILITIES } from './client-capabilities.js';
 import { Documents, readShared } from './documents.js';
 import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
-import { lookup, type MethodEntry } from './methods.js';
+import { lookup, permitted, type MethodEntry } from './methods.js';
 import { ServerProcess, type ServerCommand } from './server-process.js';
-import { Malformed, Refused, mapUris, strip } from './shapes.js';
+import { Malformed, Refused, mapUris, strip } from './walk.js';
 import { isTextChange, type TextChange } from './text.js';
 import type { HostUris } from '../policy/index.js';
 
@@ -210,7 +210,10 @@ export class LspHub extends EventEmitter {
     if (!editor.isGuest) return null;
     if (!entry || entry.from === 'server') return `'${method}' is not a method lspair forwards from guests`;
     if (entry.guest === 'refuse') return `'${method}' is not available to guests`;
-    if (entry.permission && !editor.who.has(entry.permission)) return `'${method}' needs the ${entry.permission} permission (the host can grant it: lspair guests grant ${editor.who.id} ${entry.permission})`;
+    if (!permitted(entry, (p) => editor.who.has(p))) {
+      const needed = [entry.permission].flat().join(' or ');
+      return `'${method}' needs the ${needed} permission (the host can grant it: lspair guests grant ${editor.who.id} ${needed.split(' or ')[0]})`;
+    }
     return null;
   }
 
