@@ -48,7 +48,13 @@ export async function dapCommand(args: string[]): Promise<number> {
     const conn = await openStream(socket, { cmd: 'dap', value: name }).catch((err: Error) => err);
     return conn instanceof Error ? refuse(conn.message) : bridge(conn);
   }
-  const { config, file } = loadHostConfig(values.config);
+  let loaded: ReturnType<typeof loadHostConfig>;
+  try {
+    loaded = loadHostConfig(values.config);
+  } catch (err) {
+    return refuse((err as Error).message);
+  }
+  const { config, file } = loaded;
   const names = Object.keys(config.adapters);
   const chosen = name !== '' ? name : names.length === 1 ? names[0]! : null;
   const adapter = chosen !== null && Object.hasOwn(config.adapters, chosen) ? config.adapters[chosen] : undefined;

@@ -1,12 +1,14 @@
 // Shared plumbing for the DAP tests (no tests here): a real DAP client (@vscode/debugadapter-testsupport's
 // DebugClient) over any socket, that keeps every event it hears so a test can wait for one that came early;
 // a unix socket that hands each connection to a callback; a share made from a fixture folder.
+import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { Endpoint, type Event, type Message, type Response } from '../../src/dap/endpoint.js';
+import { BIN } from '../helpers/cli.js';
 import { tmpdir } from '../helpers/tmp.js';
 
 const WAIT_MS = 20_000;
@@ -153,4 +155,17 @@ export class RawClient {
   close(): void {
     this.conn.destroy();
   }
+}
+
+/** `lspair dap ARGS…` (the built binary) as a DAP client launches it; the client speaks over its stdio. */
+export function shim(args: string[], env: Record<string, string>, label: string): { client: Client; exited: Promise<number>; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, 'dap', ...args], { env: { ...process.env, LSPAIR_LOG: 'error', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const client = new Client(label);
+  (client as unknown as { connect(r: unknown, w: unknown): void }).connect(child.stdout, child.stdin);
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  process.on('exit', () => child.kill('SIGKILL'));
+  client.close = () => void child.stdin.end();
+  return { client, exited, stderr: () => stderr };
 }
