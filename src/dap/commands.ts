@@ -131,7 +131,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   request('source', 'forward', 'debug.inspect', { arguments: [source('source', 'drop'), needs('sourceReference', 'source')] }),
   request('loadedSources', 'forward', 'debug.inspect', { body: [source('sources[]')] }),
   request('modules', 'forward', 'debug.inspect', { body: [{ at: 'modules[]', kind: 'module', hidden: 'remove' }] }),
-  request('exceptionInfo', 'forward', 'debug.inspect'),
+  request('exceptionInfo', 'forward', 'debug.inspect', { body: [{ at: 'details.stackTrace', kind: 'omit' }, { at: 'details.innerException[].stackTrace', kind: 'omit' }] }),
   request('readMemory', 'forward', 'debug.inspect'),
   request('disassemble', 'forward', 'debug.inspect', { body: [source('instructions[].location')] }),
   request('locations', 'forward', 'debug.inspect', { arguments: [needs('locationReference', 'location')], body: [source('source', 'drop')] }),

@@ -55,6 +55,7 @@ function guestPaths(uris: HostUris, format: unknown): { out: PathMap; in: PathMa
         return uri === null ? null : uris.toGuest(uri);
       },
       name: (s) => path.basename(s),
+      text: () => null,
     },
     in: {
       path: (neutral) => {

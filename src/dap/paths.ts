@@ -9,6 +9,8 @@ export interface PathMap {
   path(p: string): string | null;
   /** A free-form name that may hold a host path (a process name). */
   name?(s: string): string;
+  /** Free text that may name host files (a formatted stack trace); null: it may not be shown. */
+  text?(s: string): string | null;
 }
 
 /** The handles one guest was given, and the check of the ones it uses. */
@@ -96,6 +98,8 @@ function rewriter(site: Site, ctx: Context): (value: unknown) => unknown {
       return (v) => mapFrame(v, ctx);
     case 'basename':
       return (v) => (typeof v === 'string' && ctx.map.name ? ctx.map.name(v) : v);
+    case 'omit':
+      return (v) => (typeof v === 'string' && ctx.map.text ? (ctx.map.text(v) ?? REMOVE) : v);
     case 'grant':
       return (v) => (isRef(v) && ctx.grants?.grant(site.handle, v), v);
     case 'needs':

@@ -17,6 +17,8 @@ export type Site =
   | { readonly at: string; readonly kind: 'module'; readonly hidden: Hidden }
   /** A string that is a host path in free form (a process's name): a guest sees its last segment. */
   | { readonly at: string; readonly kind: 'basename' }
+  /** Free text that names host files and lines (a formatted stack trace): a guest never sees it. */
+  | { readonly at: string; readonly kind: 'omit' }
   /** A handle the peer hands out (a variables reference in an answer). */
   | { readonly at: string; readonly kind: 'grant'; readonly handle: Handle }
   /** A handle a guest's request uses: refused unless given to that guest (0 and absent mean none). */

@@ -58,7 +58,7 @@ endpoint.run();
 const paths = suite('paths');
 
 /** Host side for a guest: /share/… is `lspair:/…`, /share/secret/… is hidden. */
-const out: PathMap = { path: (p) => (p.startsWith('/share/secret/') ? null : p.startsWith('/share/') ? `lspair:/${p.slice(7)}` : null), name: (s) => s.split('/').pop()! };
+const out: PathMap = { path: (p) => (p.startsWith('/share/secret/') ? null : p.startsWith('/share/') ? `lspair:/${p.slice(7)}` : null), name: (s) => s.split('/').pop()!, text: () => null };
 
 paths('frames in hidden files become placeholders; visible ones are mapped and their ids granted', () => {
   const handles = new GuestHandles();
@@ -81,6 +81,8 @@ paths('lists lose what is hidden, messages that must not arrive are dropped, nes
   assert.equal(modules, { modules: [{ id: 2, name: 'm', path: 'lspair:/m.so' }] });
   assert.throws(() => mapSites([{ at: 'breakpoint.source', kind: 'source', hidden: 'drop' }], { reason: 'changed', breakpoint: { id: 1, source: { path: '/share/secret/k.py' } } }, out), (e: unknown) => e instanceof Dropped);
   assert.equal(mapSites([{ at: 'name', kind: 'basename' }], { name: '/home/host/project/run.py', systemProcessId: 1 }, out), { name: 'run.py', systemProcessId: 1 });
+  const trace = { exceptionId: 'E', breakMode: 'always', details: { message: 'm', stackTrace: 'File "/share/secret/k.py", line 2', innerException: [{ message: 'n', stackTrace: 'File "/share/secret/k.py"' }] } };
+  assert.equal(mapSites(requestEntry('exceptionInfo')!.body, trace, out), { exceptionId: 'E', breakMode: 'always', details: { message: 'm', innerException: [{ message: 'n' }] } });
   assert.equal(collectPaths(requestEntry('loadedSources')!.body, { sources: [{ path: 'lspair:/a' }, { name: 'x', sourceReference: 4 }] }), ['lspair:/a']);
 });
 
