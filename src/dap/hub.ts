@@ -324,9 +324,19 @@ export class DapHub extends EventEmitter {
     const { name, command, uris } = this.options;
     const adapter = new AdapterProcess(name, command, fileURLToPath(uris.rootUri));
     this.#adapter = adapter;
-    adapter.endpoint.on('response', (r: Response) => this.#response(r));
-    adapter.endpoint.on('event', (e: Event) => this.#event(e));
-    adapter.endpoint.on('request', (r: Request) => this.#reverseRequest(r));
+    // A fault handling one message is logged; it must not end the adapter's connection (the reader's errors do).
+    const guard =
+      <T>(handle: (m: T) => void) =>
+      (m: T): void => {
+        try {
+          handle(m);
+        } catch (err) {
+          log.error({ err, adapter: name }, 'adapter message failed');
+        }
+      };
+    adapter.endpoint.on('response', guard((r: Response) => this.#response(r)));
+    adapter.endpoint.on('event', guard((e: Event) => this.#event(e)));
+    adapter.endpoint.on('request', guard((r: Request) => this.#reverseRequest(r)));
     adapter.once('exit', (how: string) => this.#ended(adapter, how));
     log.info({ adapter: name, pid: adapter.pid }, 'debug adapter started');
     return new Promise<Body>((resolve, reject) => {
@@ -445,8 +455,8 @@ export class DapHub extends EventEmitter {
       try {
         body = mapSites(entry.body, body, p.paths!.out, { grants: p.handles! });
       } catch (err) {
-        if (err instanceof Dropped) return;
-        throw err;
+        if (!(err instanceof Dropped)) log.warn({ adapter: this.options.name, event, err: (err as Error).message }, 'event not delivered to a guest');
+        return;
       }
       if (event === 'capabilities' && isObject(body)) body = { capabilities: trimCapabilities(body.capabilities, (perm) => p.who.has(perm)) };
     }
