@@ -122,6 +122,7 @@ export async function hostCommand(args: string[]): Promise<number> {
   session.on('guest-left', ({ guest }: { guest: GuestInfo }) => print('guest-left', { guest }, `${describe(guest)} left.`));
   session.on('guest-denied', ({ guest, reason }: { guest: GuestInfo; reason: string }) => print('guest-denied', { guest, reason }, `${describe(guest)} was not let in: ${reason}.`));
   session.on('link-rotated', ({ link, sessionId }: { link: string; sessionId: string }) => print('link-rotated', { link, sessionId }, `New join link (the old one no longer works):\n  ${link}`));
+  const changed = (guest: GuestInfo): GuestInfo => (adapters.permissionsChanged(guest.id), guest);
   const handle = async (req: ControlRequest): Promise<unknown> => {
     const id = req.id ?? '';
     switch (req.cmd) {
@@ -138,11 +139,11 @@ export async function hostCommand(args: string[]): Promise<number> {
       case 'kick':
         return session.kick(id);
       case 'role':
-        return session.setRole(id, toRole(req.value));
+        return changed(session.setRole(id, toRole(req.value)));
       case 'grant':
-        return session.grant(id, req.value ?? '');
+        return changed(session.grant(id, req.value ?? ''));
       case 'revoke':
-        return session.revoke(id, req.value ?? '');
+        return changed(session.revoke(id, req.value ?? ''));
       case 'rotate':
         return { link: await session.rotate() };
       default:

@@ -58,12 +58,20 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** The capabilities a guest holding `has` sees. Capabilities the table does not know are left out. */
-export function trimCapabilities(capabilities: unknown, has: (p: DapPermission) => boolean): Record<string, unknown> {
+/**
+ * The capabilities a guest holding `has` sees. Capabilities the table does not know are left out; with
+ * `explicit` (a `capabilities` event after a permission change), what it lost is switched off rather than left out.
+ */
+export function trimCapabilities(capabilities: unknown, has: (p: DapPermission) => boolean, explicit = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(isObject(capabilities) ? capabilities : {})) {
     const rule = Object.hasOwn(CAPABILITY_RULES, key) ? CAPABILITY_RULES[key] : undefined;
-    if (rule === undefined || rule === 'host' || (rule !== 'keep' && rule !== 'hub' && !has(rule))) continue;
+    if (rule === undefined) continue;
+    if (rule === 'host' || (rule !== 'keep' && rule !== 'hub' && !has(rule))) {
+      if (explicit && typeof value === 'boolean') out[key] = false;
+      else if (explicit && Array.isArray(value)) out[key] = [];
+      continue;
+    }
     out[key] = value;
   }
   out.supportsConfigurationDoneRequest = true;

@@ -126,6 +126,14 @@ export class DapHub extends EventEmitter {
     return this.connect(stream, stream, who);
   }
 
+  /** A guest's permissions changed: its clients' UIs are told what it may do now (the gate follows by itself). */
+  permissionsChanged(guestId: string): void {
+    for (const p of this.#participants) {
+      if (!p.isGuest || p.who.id !== guestId || p.state === 'new' || !this.#init) continue;
+      p.event('capabilities', { capabilities: trimCapabilities(this.#capabilities, (perm) => p.who.has(perm), true) });
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const p of this.#participants) p.endpoint.close(null);

@@ -56,6 +56,11 @@ export class DebugAdapters {
     hub.connectStream(stream, { kind: 'guest', id: guest.id, has: (p) => guest.has(p) });
   }
 
+  /** A guest's role or grants changed: its debug clients hear what they may do now. */
+  permissionsChanged(guestId: string): void {
+    for (const hub of this.#hubs.values()) hub.permissionsChanged(guestId);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#hubs.values()].map((hub) => hub.close()));
   }

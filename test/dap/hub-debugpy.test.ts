@@ -128,10 +128,14 @@ test('debugpy: host launches, a viewer and an editor follow, each within its per
     const frameId = (await top(v, threadId))[0]!.id;
     assert.match(await v.refused('evaluate', { expression: 'i', frameId, context: 'repl' }), /debug\.repl/);
     viewer.held.add('debug.repl');
+    hub.permissionsChanged('g1');
+    const now = (await v.next<DebugProtocol.CapabilitiesEvent>('capabilities')).body.capabilities;
+    assert.equal([now.supportsEvaluateForHovers, now.supportsConditionalBreakpoints, now.supportsGotoTargetsRequest], [true, true, false], "the viewer's UI may show evaluation now");
     assert.is((await v.evaluateRequest({ expression: 'i', frameId, context: 'repl' })).body.result, '0');
     assert.is((await v.evaluateRequest({ expression: 'x + z', frameId, context: 'hover' })).body.result, '22');
     const editorFrame = (await top(e, threadId))[0]!.id;
     assert.match(await e.refused('evaluate', { expression: 'i', frameId: editorFrame, context: 'repl' }), /debug\.repl/);
+    assert.is(e.unseen('capabilities').length, 0, 'the editor was not told anything new');
 
     // The viewer leaves: its breakpoint goes with it; the program and the others go on to the end.
     await v.disconnectRequest({});

@@ -143,6 +143,7 @@ caps('a guest sees what its permissions allow; the host’s lifecycle never', ()
   const adapter = { supportsConditionalBreakpoints: true, supportsStepBack: true, supportsRestartRequest: true, supportsTerminateRequest: true, supportsModulesRequest: true, supportsSomethingNew: true, exceptionBreakpointFilters: [{ filter: 'raised', label: 'Raised', supportsCondition: true }] };
   const viewer = trimCapabilities(adapter, (p) => p === 'debug.inspect' || p === 'debug.breakpoints');
   assert.equal(viewer, { supportsModulesRequest: true, exceptionBreakpointFilters: [{ filter: 'raised', label: 'Raised', supportsCondition: false }], supportsConfigurationDoneRequest: true });
+  assert.equal(trimCapabilities({ supportsStepBack: true, supportsModulesRequest: true, completionTriggerCharacters: ['.'], additionalModuleColumns: [] }, (p) => p === 'debug.inspect', true), { supportsStepBack: false, supportsModulesRequest: true, completionTriggerCharacters: [], additionalModuleColumns: [], supportsConfigurationDoneRequest: true }, 'explicit: what it lost is switched off');
   const all = trimCapabilities(adapter, () => true);
   assert.equal(all, { supportsConditionalBreakpoints: true, supportsStepBack: true, supportsModulesRequest: true, exceptionBreakpointFilters: adapter.exceptionBreakpointFilters, supportsConfigurationDoneRequest: true });
 });
