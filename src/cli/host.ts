@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { FILES_STREAM, HostFiles } from '../fs/index.js';
 import { HostUris, Policy, watchPolicy } from '../policy/index.js';
 import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
@@ -14,6 +14,7 @@ import { toRole } from '../session/permissions.js';
 import { loadTrustedGuests } from '../session/trusted.js';
 import { parseListen } from './address.js';
 import { eventPrinter, interrupted } from './events.js';
+import { TerminalPrompts } from './prompt.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair host [DIR] [--listen HOST:PORT] [--relay URL] [--config FILE] [--read-only|--read-write]
@@ -105,22 +106,17 @@ export async function hostCommand(args: string[]): Promise<number> {
     },
   });
   const session = await HostSession.start({ config, trusted, name: values.name ?? os.userInfo().username, listen, relay: config.relay ?? null });
-  const ask = process.stdin.isTTY && !json ? createInterface({ input: process.stdin, output: process.stdout }) : null;
+  const files = new HostFiles({ policy, watcher });
+  session.serve(FILES_STREAM, files.serve);
+  const prompting = process.stdin.isTTY && !json;
   session.on('guest-request', ({ guest, pin }: { guest: GuestInfo; pin: string }) => {
     print('guest-request', { guest, pin }, `${describe(guest)} asks to join. PIN ${pin} (compare it with theirs).`);
-    ask?.question(`Let ${guest.name} in as ${guest.role}? [y/N] `, (answer) => {
-      try {
-        if (/^y(es)?$/i.test(answer.trim())) session.approve(guest.id);
-        else session.reject(guest.id);
-      } catch {
-        // answered elsewhere already (lspair guests, or it left)
-      }
-    });
-    if (!ask && !json) print('hint', {}, `  approve with: lspair guests approve ${guest.id}   reject with: lspair guests reject ${guest.id}`);
+    if (!prompting && !json) print('hint', {}, `  approve with: lspair guests approve ${guest.id}   reject with: lspair guests reject ${guest.id}`);
   });
   session.on('guest-joined', ({ guest, pin }: { guest: GuestInfo; pin: string }) => print('guest-joined', { guest, pin }, `${describe(guest)} joined as ${guest.role}. PIN ${pin}.`));
   session.on('guest-left', ({ guest }: { guest: GuestInfo }) => print('guest-left', { guest }, `${describe(guest)} left.`));
   session.on('guest-denied', ({ guest, reason }: { guest: GuestInfo; reason: string }) => print('guest-denied', { guest, reason }, `${describe(guest)} was not let in: ${reason}.`));
+  const ask = prompting ? new TerminalPrompts(session) : null; // after the listeners above: the request prints first
   session.on('link-rotated', ({ link, sessionId }: { link: string; sessionId: string }) => print('link-rotated', { link, sessionId }, `New join link (the old one no longer works):\n  ${link}`));
   const changed = (guest: GuestInfo): GuestInfo => (adapters.permissionsChanged(guest.id), guest);
   const handle = async (req: ControlRequest): Promise<unknown> => {
@@ -156,6 +152,7 @@ export async function hostCommand(args: string[]): Promise<number> {
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
   await interrupted();
   ask?.close();
+  files.close();
   const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close(), adapters.close()]);
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000).unref())]); // a peer may not finish closing
   return 0;

@@ -6,6 +6,7 @@ import { hostCommand } from './host.js';
 import { idCommand } from './id.js';
 import { joinCommand } from './join.js';
 import { lspCommand } from './lsp.js';
+import { lsCommand, openCommand } from './mirror.js';
 import { policyCommand } from './policy.js';
 import { relayCommand } from './relay.js';
 import { UsageError } from './usage.js';
@@ -17,7 +18,9 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   host: { summary: 'share a folder: print the join link, admit guests', run: hostCommand },
-  join: { summary: 'join a session from its link', run: joinCommand },
+  join: { summary: 'join a session from its link; keeps a mirror folder of the shared files', run: joinCommand },
+  ls: { summary: "list the shared files (a guest's view, for pickers like fzf)", run: lsCommand },
+  open: { summary: 'fetch a shared file into the mirror and print its local path', run: openCommand },
   guests: { summary: 'list, approve, reject, kick guests, change their role or permissions', run: guestsCommand },
   status: { summary: 'the session of the host sharing a folder', run: statusCommand },
   link: { summary: 'rotate the join link (lspair link rotate)', run: linkCommand },

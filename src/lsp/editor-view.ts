@@ -17,6 +17,15 @@ export interface ViewPort {
   note(event: 'resync' | 'restored', reason: string): void;
 }
 
+/**
+ * The version to put on an edit for an editor at `version`. Neovim reports 0 until a buffer's first change and
+ * skips its version check for an edit at 0 — which would apply it over changes not yet reported — so it gets 1,
+ * which its check refuses once the buffer has changed (its versions are changedticks, well above 1).
+ */
+export function deliveryVersion(clientName: string, version: number): number {
+  return version === 0 && clientName === 'Neovim' ? 1 : version;
+}
+
 /** Rejected deliveries in a row before the editor is re-synced whole. */
 const MAX_RETRIES = 5;
 
@@ -61,6 +70,11 @@ export class EditorView {
 
   get editorText(): string {
     return this.#editor;
+  }
+
+  /** The editor's version as last reported. */
+  get version(): number {
+    return this.#version;
   }
 
   /** The sequencer's revision and text for this document: the view is now in step with it. */

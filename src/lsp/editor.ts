@@ -4,7 +4,9 @@
 import type { ClientCapabilities } from 'vscode-languageserver-protocol';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import type { Endpoint, Id, Response } from './endpoint.js';
+import type { Member } from './documents.js';
 import type { LspPermission } from './methods.js';
+import { Seal } from './seal.js';
 import type { UriMap } from '../policy/index.js';
 
 export interface Participant {
@@ -25,9 +27,14 @@ export class Editor {
   /** Set by its `initialize`: until then it may send nothing else. */
   capabilities: ClientCapabilities | null = null;
   inFlight = 0;
-  readonly docs = new Set<string>();
+  /** Its open documents (host URIs) and its part in each. */
+  readonly docs = new Map<string, Member>();
+  /** Its `clientInfo.name`, for the few editor habits the hub must know (Neovim's version 0). */
+  clientName = '';
   /** Its requests waiting on the server: its id → the server-side id (for $/cancelRequest). */
   readonly requests = new Map<Id, number>();
+  /** A guest's sealed `data` values (seal.ts). */
+  readonly seal = new Seal();
   /** Set by its `initialized`: from then on it hears registrations and diagnostics. */
   ready = false;
   /** Messages are handled one after the other, even when handling one waits (initialize waits for the server). */

@@ -1,7 +1,9 @@
 // The guest's side of a shared language server: an editor (through `lspair lsp NAME` in the mirror folder) talks
 // to the host's hub over a mux stream. URIs are mapped mirror ↔ neutral with the method table; a file an answer
-// points at is fetched into the mirror before the answer reaches the editor (hidden files, lazy mirrors); and a
-// new host stream after a reconnect is brought up to date (initialize, open documents) without the editor noticing.
+// points at is fetched into the mirror before the answer reaches the editor (hidden files, lazy mirrors); each
+// open document has the editor's EditorView here, so the editor's edits reach the hub as sequenced ops and
+// everyone else's reach the editor as applyEdit; and a new host stream after a reconnect is brought up to date
+// (initialize, open documents) without the editor noticing.
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import { LSPErrorCodes } from 'vscode-languageserver-protocol';
@@ -10,7 +12,10 @@ import { Endpoint, errorResponse, type Id, type Notification, type Request, type
 import { lookup, type MethodEntry } from './methods.js';
 import type { Shape } from './shape.js';
 import { Refused, collectUris, mapUris } from './walk.js';
-import { applyChanges, isTextChange } from './text.js';
+import { COEDIT } from './coediting.js';
+import { deliveryVersion, EditorView } from './editor-view.js';
+import type { TextOp } from './ot.js';
+import { isTextChange } from './text.js';
 import { parseNeutral, type GuestUris, type Neutral, type UriMap } from '../policy/index.js';
 
 const log = logger('lsp-guest');
@@ -25,10 +30,9 @@ const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 64 * 1024 * 1024
 
 interface OpenDocument {
   readonly languageId: unknown;
-  version: unknown;
-  text: string;
-  /** Changed by the editor since it opened it: a reconnect must send the text again (the hub may have lost it). */
-  edited: boolean;
+  /** The mirror URI the editor uses. */
+  readonly local: string;
+  view: EditorView;
 }
 
 export class GuestProxy {
@@ -37,9 +41,14 @@ export class GuestProxy {
   /** The editor's requests waiting on the host, by id: the table entry says how to map the answer. */
   readonly #pending = new Map<Id, MethodEntry | undefined>();
   readonly #partials = new Map<string, MethodEntry>();
+  /** Open documents by neutral URI. */
   readonly #docs = new Map<string, OpenDocument>();
+  /** Requests this proxy sends the editor itself (applyEdit), by id; the hub's requests pass through. */
+  readonly #own = new Map<Id, (r: Response) => void>();
+  #nextOwn = 1;
   #initialize: Request | null = null;
   #initialized = false;
+  #clientName = '';
   /** Host messages reach the editor in order, though fetching a file for one of them takes time. */
   #fromHost: Promise<void> = Promise.resolve();
 
@@ -53,7 +62,12 @@ export class GuestProxy {
     this.#editor = new Endpoint(input, output, EDITOR_LIMITS);
     this.#editor.on('request', (req: Request) => this.#editorRequest(req));
     this.#editor.on('notification', (n: Notification) => this.#editorNotification(n));
-    this.#editor.on('response', (r: Response) => this.#host?.send(r));
+    this.#editor.on('response', (r: Response) => {
+      const own = r.id === null ? undefined : this.#own.get(r.id);
+      if (!own) return this.#host?.send(r);
+      this.#own.delete(r.id!);
+      own(r);
+    });
     this.#editor.on('close', () => this.#host?.close(null));
   }
 
@@ -89,7 +103,11 @@ export class GuestProxy {
       const what = err instanceof Refused ? `${err.uri} is not a file of the shared folder` : `invalid params: ${(err as Error).message}`;
       return this.#editor.send(errorResponse(req.id, err instanceof Refused ? LSPErrorCodes.RequestFailed : ErrorCodes.InvalidParams, `lspair: ${what}`));
     }
-    if (req.method === 'initialize') this.#initialize = { ...req, params: params as object };
+    if (req.method === 'initialize') {
+      this.#initialize = { ...req, params: params as object };
+      const info = (params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo;
+      this.#clientName = typeof info?.name === 'string' ? info.name : '';
+    }
     if (!this.#host || this.#host.closed) return this.#editor.send(errorResponse(req.id, LSPErrorCodes.RequestFailed, 'lspair: not connected to the host (reconnecting)'));
     this.#pending.set(req.id, entry);
     const token = (params as { partialResultToken?: unknown } | undefined)?.partialResultToken;
@@ -98,31 +116,64 @@ export class GuestProxy {
   }
 
   #editorNotification(n: Notification): void {
+    if (n.method.startsWith('$/lspair/')) return; // the daemon's own protocol: never from an editor
     let params: unknown;
     try {
       params = mapUris(lookup(n.method)?.params ?? null, n.params, this.uris.toHostSide, 'strict');
     } catch (err) {
       return log.debug({ method: n.method, err: (err as Error).message }, 'notification about a file outside the share; not sent');
     }
-    this.#track(n.method, params);
+    const doc = (params as { textDocument?: { uri?: unknown; languageId?: unknown; version?: unknown; text?: unknown } } | undefined)?.textDocument;
+    const uri = typeof doc?.uri === 'string' ? doc.uri : '';
+    if (n.method === 'initialized') this.#initialized = true;
+    if (n.method === 'textDocument/didOpen' && typeof doc?.text === 'string') {
+      const local = (n.params as { textDocument: { uri: string } }).textDocument.uri;
+      this.#docs.set(uri, { languageId: doc.languageId, local, view: this.#view(uri, local, doc.text, Number.isInteger(doc.version) ? (doc.version as number) : 0) });
+    } else if (n.method === 'textDocument/didClose') this.#docs.delete(uri);
+    else if (n.method === 'textDocument/didChange') {
+      // The editor's edits go as sequenced ops through its view, never as a raw didChange.
+      const changes = (params as { contentChanges?: unknown }).contentChanges;
+      if (Array.isArray(changes) && changes.every(isTextChange)) this.#docs.get(uri)?.view.editorChanged(Number.isInteger(doc?.version) ? (doc!.version as number) : 0, changes);
+      return;
+    }
     this.#host?.send({ ...n, params: params as object });
   }
 
-  /** Remembers what a reconnect must replay: the editor's initialized state and open documents (by host-side URI). */
-  #track(method: string, params: unknown): void {
-    if (method === 'initialized') this.#initialized = true;
-    const doc = (params as { textDocument?: { uri?: string; languageId?: unknown; version?: unknown; text?: unknown } } | undefined)?.textDocument;
-    if (!doc?.uri) return;
-    if (method === 'textDocument/didOpen') this.#docs.set(doc.uri, { languageId: doc.languageId, version: doc.version, text: typeof doc.text === 'string' ? doc.text : '', edited: false });
-    else if (method === 'textDocument/didClose') this.#docs.delete(doc.uri);
-    else if (method === 'textDocument/didChange') {
-      const open = this.#docs.get(doc.uri);
-      const changes = (params as { contentChanges?: unknown }).contentChanges;
-      if (!open || !Array.isArray(changes) || !changes.every(isTextChange)) return;
-      open.version = doc.version;
-      open.text = applyChanges(open.text, changes);
-      open.edited = true;
-    }
+  /** The EditorView of one document: ops to the hub, the hub's edits to the editor as applyEdit. */
+  #view(uri: string, local: string, text: string, version: number): EditorView {
+    return new EditorView(
+      {
+        submit: (rev, op) => this.#host?.send({ jsonrpc: '2.0', method: COEDIT.edit, params: { uri, rev, op } }),
+        deliver: (edits, at) =>
+          this.#request('workspace/applyEdit', { label: 'lspair', edit: { documentChanges: [{ textDocument: { uri: local, version: deliveryVersion(this.#clientName, at) }, edits }] } }).then(
+            (r) => (r.result as { applied?: unknown } | undefined)?.applied !== false,
+          ),
+        note: (event, reason) => log.info({ server: this.name, event }, `editor re-synced: ${reason}`),
+      },
+      text,
+      version,
+    );
+  }
+
+  /** A request of this proxy's own to the editor; its ids cannot collide with the hub's (numbers). */
+  #request(method: string, params: unknown): Promise<Response> {
+    const id = `lspair/${this.#nextOwn++}`;
+    return new Promise((resolve) => {
+      this.#own.set(id, resolve);
+      this.#editor.send({ jsonrpc: '2.0', id, method, params: params as object });
+    });
+  }
+
+  /** The hub's co-editing messages for this guest's documents. */
+  #coedit(method: string, params: unknown): boolean {
+    const p = params as { uri?: unknown; rev?: unknown; text?: unknown; op?: unknown } | undefined;
+    const view = typeof p?.uri === 'string' ? this.#docs.get(p.uri)?.view : undefined;
+    if (method === COEDIT.document && typeof p?.rev === 'number' && typeof p.text === 'string') view?.attached(p.rev, p.text);
+    else if (method === COEDIT.remote && Array.isArray(p?.op)) view?.remote(p.op as TextOp);
+    else if (method === COEDIT.ack) view?.acked();
+    else if (method === COEDIT.refused) view?.refused();
+    else return method.startsWith('$/lspair/'); // an unknown message of ours: not for the editor
+    return true;
   }
 
   // ---- host → editor ----------------------------------------------------------------------------------------
@@ -144,6 +195,7 @@ export class GuestProxy {
   }
 
   async #hostMessage(message: Request | Notification, method: string, params: unknown): Promise<void> {
+    if (this.#coedit(method, params)) return;
     if (method === '$/progress') {
       const partial = this.#partials.get(String((params as { token?: unknown } | undefined)?.token));
       if (!partial) return this.#editor.send(message); // work-done progress: text only
@@ -190,13 +242,18 @@ export class GuestProxy {
     this.#partials.clear();
   }
 
-  /** A new host stream: initialize it as the editor once did, and open again what the editor has open. */
+  /**
+   * A new host stream: initialize it as the editor once did, and open again what the editor has open. Each
+   * document gets a fresh view from the editor's text; the hub's answer brings the editor to the hub's text
+   * (edits of the editor's that were not acknowledged before the connection was lost are not kept).
+   */
   #catchUp(host: Endpoint): void {
     host.send({ ...this.#initialize!, id: 'lspair-reconnect' });
     if (this.#initialized) host.send({ jsonrpc: '2.0', method: 'initialized', params: {} });
     for (const [uri, doc] of this.#docs) {
-      host.send({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: doc.languageId, version: doc.version, text: doc.text } } });
-      if (doc.edited) host.send({ jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri, version: doc.version }, contentChanges: [{ text: doc.text }] } });
+      const text = doc.view.editorText;
+      doc.view = this.#view(uri, doc.local, text, doc.view.version);
+      host.send({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: doc.languageId, version: doc.view.version, text } } });
     }
     log.info({ server: this.name, documents: this.#docs.size }, 'reconnected: editor state replayed to the host');
   }

@@ -21,14 +21,15 @@ import {
 import { logger } from '../log.js';
 import { trimCapabilities, trimRegistrations } from './capabilities.js';
 import { HUB_CAPABILITIES } from './client-capabilities.js';
-import { Documents, readShared } from './documents.js';
+import { COEDIT, CoEditing } from './coediting.js';
 import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
 import { ServerProcess, type ServerCommand } from './server-process.js';
+import { ForgedData } from './seal.js';
+import type { Shape } from './shape.js';
 import { Malformed, Refused, mapUris, strip } from './walk.js';
-import { isTextChange, type TextChange } from './text.js';
-import type { HostUris } from '../policy/index.js';
+import { SHARE_SCHEME, type HostUris } from '../policy/index.js';
 
 const log = logger('lsp-hub');
 
@@ -95,7 +96,7 @@ export class LspHub extends EventEmitter {
   readonly #restarts: number[] = [];
   readonly #calls = new Map<number, Call>();
   readonly #editors = new Set<Editor>();
-  readonly #docs: Documents;
+  readonly #coediting: CoEditing;
   readonly #diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly #registrations = new Map<string, Registration>();
   readonly #watchers = new Map<string, { watcher: FileSystemWatcher; match: (p: string) => boolean }[]>();
@@ -105,7 +106,13 @@ export class LspHub extends EventEmitter {
 
   constructor(private readonly options: HubOptions) {
     super();
-    this.#docs = new Documents((method, params) => this.#toServer(method, params), () => this.#syncKind);
+    this.#coediting = new CoEditing({
+      send: (method, params) => this.#toServer(method, params),
+      syncKind: () => this.#syncKind,
+      deny: (editor, method, reason) => this.#deny(editor, method, reason, null),
+      mayEdit: (editor, hostUri) => !editor.isGuest || (editor.who.has('files.write') && this.options.uris.toGuest(hostUri)?.startsWith(`${SHARE_SCHEME}:`) === true),
+      guestUri: (editor, hostUri) => editor.map!.uri(hostUri),
+    });
   }
 
   /** The running server's process id (one process per name, whoever is connected). */
@@ -136,8 +143,9 @@ export class LspHub extends EventEmitter {
 
   /** A file changed on the host (from the share's watcher): the server hears it if it asked to watch it. */
   fileChanged(abs: string, type: FileEvent['type']): void {
-    if (!this.#initialized || this.#watchers.size === 0) return;
     const uri = pathToFileURL(abs).href;
+    if (type === 2) this.#coediting.diskChanged(uri);
+    if (!this.#initialized || this.#watchers.size === 0) return;
     const bit = 1 << (type - 1); // WatchKind: Create 1, Change 2, Delete 4
     for (const list of this.#watchers.values()) {
       if (list.some(({ watcher, match }) => ((watcher.kind ?? 7) & bit) !== 0 && match(abs))) {
@@ -170,6 +178,7 @@ export class LspHub extends EventEmitter {
       params = this.#mapFromEditor(editor, entry, params);
     } catch (err) {
       if (err instanceof Refused) return this.#deny(editor, req.method, this.#whyRefused(err), fail);
+      if (err instanceof ForgedData) return this.#deny(editor, req.method, err.message, fail);
       return fail(ErrorCodes.InvalidParams, `invalid params: ${(err as Error).message}`);
     }
     try {
@@ -233,8 +242,15 @@ export class LspHub extends EventEmitter {
     }
   }
 
+  /** A guest's params as the server may see them: its sealed data opened (forged data refused), its URIs mapped. */
   #mapFromEditor(editor: Editor, entry: MethodEntry | undefined, params: unknown): unknown {
-    return editor.isGuest ? mapUris(entry!.params, params, this.options.uris.fromGuest, 'strict') : params;
+    return editor.isGuest ? mapUris(entry!.params, editor.seal.unseal(params), this.options.uris.fromGuest, 'strict') : params;
+  }
+
+  /** A value for a guest: mapped and filtered, stripped of what it may not use, its data sealed. Throws Refused. */
+  #forGuest(editor: Editor, shape: Shape | null, value: unknown): unknown {
+    const mapped = mapUris(shape, value, editor.map!, 'filter');
+    return editor.seal.seal(strip(shape, mapped, (p) => editor.who.has(p)));
   }
 
   /** Work-done and partial-result tokens are the editor's; the server sees hub tokens, unique across editors. */
@@ -261,6 +277,7 @@ export class LspHub extends EventEmitter {
     }
     const params = isObject(req.params) ? req.params : {};
     editor.capabilities = isObject(params.capabilities) ? params.capabilities : {};
+    editor.clientName = isObject(params.clientInfo) && typeof params.clientInfo.name === 'string' ? params.clientInfo.name : '';
     editor.endpoint.send({ jsonrpc: '2.0', id: req.id, result: this.#resultFor(editor, result) as object });
   }
 
@@ -282,8 +299,17 @@ export class LspHub extends EventEmitter {
   readonly #own: Readonly<Record<string, (editor: Editor, params: unknown) => void | Promise<void>>> = {
     initialized: (editor) => this.#ready(editor),
     'textDocument/didOpen': (editor, params) => this.#didOpen(editor, params),
-    'textDocument/didChange': (editor, params) => this.#didChange(editor, params),
-    'textDocument/didClose': (editor, params) => this.#withDocument(editor, params, 'textDocument/didClose', (uri) => this.#close(editor, uri)),
+    'textDocument/didChange': (editor, params) =>
+      this.#withDocument(editor, params, 'textDocument/didChange', (uri) => {
+        const p = params as { textDocument: { version?: unknown }; contentChanges?: unknown };
+        this.#coediting.change(editor, uri, p.textDocument.version, p.contentChanges);
+      }),
+    'textDocument/didClose': (editor, params) => this.#withDocument(editor, params, 'textDocument/didClose', (uri) => this.#coediting.close(editor, uri)),
+    [COEDIT.edit]: (editor, params) => {
+      if (!editor.isGuest || !isObject(params) || typeof params.uri !== 'string') return;
+      const { uri, rev, op } = params;
+      return this.#withDocument(editor, { textDocument: { uri } }, COEDIT.edit, (hostUri) => this.#coediting.edit(editor, hostUri, rev, op));
+    },
     'textDocument/didSave': (editor, params) => this.#didSave(editor, params),
     '$/cancelRequest': (editor, params) => {
       const serverId = isObject(params) ? editor.requests.get(params.id as Id) : undefined;
@@ -328,31 +354,16 @@ export class LspHub extends EventEmitter {
       const version = Number.isInteger(doc.version) ? (doc.version as number) : 0;
       const languageId = typeof doc.languageId === 'string' ? doc.languageId.slice(0, 100) : 'plaintext';
       // A guest's copy of the text is not trusted: the hub's copy, or the host's file, is the document.
-      const text = this.#docs.get(uri)?.text ?? (editor.isGuest ? readShared(uri) : typeof doc.text === 'string' ? doc.text : null);
-      if (text === null) return this.#deny(editor, 'textDocument/didOpen', `${String(doc.uri)}: not a readable file on the host`, null);
-      editor.docs.add(uri);
-      this.#docs.open(editor, uri, languageId, version, text);
+      this.#coediting.open(editor, uri, languageId, version, typeof doc.text === 'string' ? doc.text : null);
       const diagnostics = this.#diagnostics.get(uri);
-      if (diagnostics && editor.ready) this.#sendDiagnostics(editor, diagnostics);
-    });
-  }
-
-  #didChange(editor: Editor, params: unknown): void | Promise<void> {
-    return this.#withDocument(editor, params, 'textDocument/didChange', (uri) => {
-      const doc = this.#docs.get(uri);
-      const p = params as { textDocument: { version?: unknown }; contentChanges?: unknown };
-      if (!doc || !editor.docs.has(uri)) return this.#deny(editor, 'textDocument/didChange', 'the document is not open', null);
-      if (editor.isGuest && !editor.who.has('files.write')) return this.#deny(editor, 'textDocument/didChange', 'editing needs the files.write permission; your change was not applied', null);
-      if (!Array.isArray(p.contentChanges) || !p.contentChanges.every(isTextChange)) return this.#deny(editor, 'textDocument/didChange', 'malformed contentChanges', null);
-      const version = Number.isInteger(p.textDocument.version) ? (p.textDocument.version as number) : (doc.editors.get(editor) ?? 0) + 1;
-      this.#docs.change(editor, doc, version, p.contentChanges as TextChange[]);
+      if (diagnostics && editor.ready && editor.docs.has(uri)) this.#sendDiagnostics(editor, diagnostics);
     });
   }
 
   #didSave(editor: Editor, params: unknown): void | Promise<void> {
     return this.#withDocument(editor, params, 'textDocument/didSave', async (uri) => {
-      const doc = this.#docs.get(uri);
-      if (!doc) return;
+      const doc = this.#coediting.docs.get(uri);
+      if (!doc || !editor.docs.has(uri)) return;
       if (editor.isGuest) {
         if (!editor.who.has('files.write')) return this.#deny(editor, 'textDocument/didSave', 'saving needs the files.write permission', null);
         try {
@@ -365,15 +376,10 @@ export class LspHub extends EventEmitter {
     });
   }
 
-  #close(editor: Editor, uri: string): void {
-    if (!editor.docs.delete(uri)) return;
-    this.#docs.close(editor, uri);
-  }
-
   #left(editor: Editor, reason: string | null): void {
     if (!this.#editors.delete(editor)) return;
     log.info({ server: this.options.name, editor: editor.who.id, reason: reason ?? undefined }, reason ? 'editor disconnected' : 'editor left');
-    for (const uri of editor.docs) this.#docs.close(editor, uri);
+    for (const uri of [...editor.docs.keys()]) this.#coediting.close(editor, uri);
     for (const serverId of editor.requests.values()) this.#toServer('$/cancelRequest', { id: serverId });
     for (const [token, t] of this.#tokens) if (t.editor === editor) this.#tokens.delete(token);
     for (const editors of this.#serverTokens.values()) editors.delete(editor);
@@ -408,8 +414,7 @@ export class LspHub extends EventEmitter {
   #answerFor(editor: Editor, id: Id, entry: MethodEntry | undefined, r: Response): Response {
     if (r.error || !editor.isGuest || !entry) return { ...r, id };
     try {
-      const mapped = mapUris(entry.result, r.result, editor.map!, 'filter');
-      return { jsonrpc: '2.0', id, result: strip(entry.result, mapped, (p) => editor.who.has(p)) as object };
+      return { jsonrpc: '2.0', id, result: this.#forGuest(editor, entry.result, r.result) as object };
     } catch (err) {
       if (err instanceof Refused) {
         log.info({ audit: 'lsp-filter', server: this.options.name, guest: editor.who.id, method: entry.method }, 'answer refused whole: it touches a file the guest may not see');
@@ -521,12 +526,11 @@ export class LspHub extends EventEmitter {
 
   /** Diagnostics go to each editor entitled to the document; versions are the hub's, so translated or dropped. */
   #sendDiagnostics(editor: Editor, params: PublishDiagnosticsParams): void {
-    const doc = this.#docs.get(params.uri);
-    const version = doc && params.version === doc.version ? doc.editors.get(editor) : undefined;
-    let out: unknown = { uri: params.uri, diagnostics: params.diagnostics, ...(version === undefined ? {} : { version }) };
+    // Versions are the hub's own line, not the editor's: left out.
+    let out: unknown = { uri: params.uri, diagnostics: params.diagnostics };
     if (editor.isGuest) {
       try {
-        out = mapUris(lookup('textDocument/publishDiagnostics')!.params, out, editor.map!, 'filter');
+        out = this.#forGuest(editor, lookup('textDocument/publishDiagnostics')!.params, out);
       } catch {
         return; // a document the guest may not see
       }
@@ -541,7 +545,7 @@ export class LspHub extends EventEmitter {
       let value = params.value;
       if (mine.editor.isGuest && mine.partial) {
         try {
-          value = strip(mine.partial.partialResult ?? mine.partial.result, mapUris(mine.partial.partialResult ?? mine.partial.result, value, mine.editor.map!, 'filter'), (p) => mine.editor.who.has(p));
+          value = this.#forGuest(mine.editor, mine.partial.partialResult ?? mine.partial.result, value);
         } catch {
           return;
         }
@@ -612,7 +616,7 @@ export class LspHub extends EventEmitter {
     this.#initialized = true;
     this.#toServer('initialized', {});
     if (this.options.settings) this.#toServer('workspace/didChangeConfiguration', { settings: this.options.settings });
-    this.#docs.replay();
+    this.#coediting.docs.replay();
     return result;
   }
 

@@ -156,7 +156,7 @@ export class ControlServer {
       () => true,
       () => false,
     );
-    if (alive) throw new Error('an lspair host is already running for this folder');
+    if (alive) throw new Error('an lspair daemon is already running for this folder');
     try {
       unlinkSync(socket);
     } catch {

@@ -26,11 +26,22 @@ function endpoint(relay: string, path: string): string {
   return new URL(path, relay.endsWith('/') ? relay : `${relay}/`).toString();
 }
 
+/** Node's codes for a TLS certificate that did not verify (X.509 verification errors and a name mismatch). */
+const UNTRUSTED_CERT = /CERT|SIGNATURE|ISSUER/;
+
+/** Why a connection failed, with what to do about a certificate the relay's users do not trust yet. */
+function unreachable(err: Error & { code?: string }): RelayError {
+  if (err.code && UNTRUSTED_CERT.test(err.code)) {
+    return new RelayError(`the relay's TLS certificate is not trusted (${err.message}); if the relay uses its own CA or a self-signed certificate, point NODE_EXTRA_CA_CERTS at it`, 0);
+  }
+  return new RelayError(`cannot reach the relay: ${err.message}`, 0);
+}
+
 function opened(ws: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => reject(new RelayError(`relay refused: ${res.statusCode} ${res.statusMessage ?? ''}`.trim(), res.statusCode ?? 0)));
-    ws.once('error', (err) => reject(new RelayError(`cannot reach the relay: ${err.message}`, 0)));
+    ws.once('error', (err) => reject(unreachable(err)));
   });
 }
 

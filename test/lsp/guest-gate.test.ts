@@ -86,6 +86,23 @@ test('a guest works in neutral URIs, with what its permissions allow', async () 
   await s.hub.close();
 });
 
+test('a guest never sees a server\'s data, gets it resolved all the same, and cannot forge it', async () => {
+  const s = await setup();
+  await s.guest.diagnostics(MAIN);
+  const list = await s.guest.request<{ items: { label: string; data?: unknown }[] }>('textDocument/completion', at(GREET, 5, 10));
+  const shout = list.items.find((i) => i.label === 'shout');
+  assert.ok(shout, 'completion works');
+  assert.ok(list.items.every((i) => i.data === undefined || (typeof i.data === 'string' && /^lspair-data:\d+$/.test(i.data))), 'every data is a token');
+  const resolved = await s.guest.request<{ detail?: string }>('completionItem/resolve', shout);
+  assert.match(String(resolved.detail), /shout\(text: string\): string/, 'resolved by the server: it got its own data back');
+  const forged = { label: 'key', data: { file: path.join(s.root, 'secret/vault.ts'), line: 4, offset: 9, entryNames: ['key'] } };
+  await rejects(s.guest.request('completionItem/resolve', forged), /did not come from/);
+  await rejects(s.guest.request('completionItem/resolve', { label: 'x', data: 'lspair-data:999999' }), /did not come from/);
+  s.guest.dispose();
+  s.host.dispose();
+  await s.hub.close();
+});
+
 test('leak hunt at the hub: crafted URIs refused, nothing points into the excluded file, the canary never reaches the guest', async () => {
   const s = await setup();
   s.permissions.add('files.write'); // to try the edit-producing requests too

@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { Relay, type RelayLimits } from '../../src/relay/server.js';
 import { acceptGuest, joinRelay, registerHost, RelayError, type RelayControl } from '../../src/wire/relay-client.js';
 import { CLOSE } from '../../src/wire/relay-protocol.js';
+import { read } from './streams.js';
 
 const id = (): string => randomBytes(16).toString('base64url');
 const token = (): string => randomBytes(32).toString('base64url');
@@ -26,22 +27,6 @@ async function refusal(promise: Promise<unknown>): Promise<RelayError> {
     return err as RelayError;
   }
   throw new Error('expected a refusal');
-}
-
-function read(stream: Duplex, bytes: number): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    const onData = (c: Buffer): void => {
-      chunks.push(c);
-      got += c.length;
-      if (got >= bytes) {
-        stream.off('data', onData);
-        resolve(Buffer.concat(chunks));
-      }
-    };
-    stream.on('data', onData);
-  });
 }
 
 function relaySuite(name: string, limits: Partial<RelayLimits> = {}) {

@@ -1,40 +1,14 @@
 // Sessions end to end, with real processes on loopback: host, guests, relay, `lspair guests` and `link rotate`.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatLink, parseLink } from '../../src/session/link.js';
-import { lspair } from '../helpers/cli.js';
 import { LspairProcess, type Event } from '../helpers/process.js';
-import { tmpdir } from '../helpers/tmp.js';
-
-/** Separate config (identity) folders per participant and one private runtime folder for control sockets. */
-function world() {
-  const root = tmpdir('lspair-e2e-');
-  const runtime = path.join(root, 'run');
-  mkdirSync(runtime, { mode: 0o700 });
-  chmodSync(runtime, 0o700);
-  const env = (who: string) => ({ XDG_CONFIG_HOME: path.join(root, who), XDG_RUNTIME_DIR: runtime });
-  const folder = path.join(root, 'share');
-  mkdirSync(folder);
-  return {
-    folder,
-    env,
-    id: (who: string) => JSON.parse(lspair(['id', '--json'], { env: env(who) }).stdout) as { publicKey: string; fingerprint: string },
-    /** A host started with `args`, and its link once it is ready. */
-    async hosting(...args: string[]): Promise<{ host: LspairProcess; link: string }> {
-      const host = new LspairProcess(['host', folder, '--json', ...args], env('host'));
-      return { host, link: String((await host.next('ready')).link) };
-    },
-    join: (link: string, who: string) => new LspairProcess(['join', link, '--json', '--name', who], env(who)),
-    guests: (...args: string[]) => lspair(['guests', ...args, '--dir', folder, '--json'], { env: env('host') }),
-    rotate: () => lspair(['link', 'rotate', '--dir', folder, '--json'], { env: env('host') }),
-    status: () => lspair(['status', '--dir', folder, '--json'], { env: env('host') }),
-  };
-}
+import { relayProcess, world } from './world.js';
 
 const s = suite('sessions end to end');
 
@@ -137,19 +111,30 @@ s('a link whose host key is not the host\'s (a man in the middle) is refused wit
   await host.exited;
 });
 
-s('through a relay: the guest joins by the relay URL, and the relay never sees the secret', async () => {
+s('through a relay: two guests join by the relay URL, PINs agree on both sides, one is made editor, one stays viewer; the relay never sees the secret', async () => {
   const w = world();
-  const relay = new LspairProcess(['relay', '--listen', '127.0.0.1:0', '--json'], {});
-  const { url } = (await relay.next('ready')) as Event & { url: string };
+  const { relay, url } = await relayProcess();
   const { host, link } = await w.hosting('--relay', url, '--anonymous', 'accept');
   const parsed = parseLink(link);
   assert.is(parsed.relay, url);
   assert.equal(parsed.direct, []);
-  const jo = w.join(link, 'jo');
-  const waiting = await jo.next('waiting');
-  await jo.next('joined');
-  assert.is(((await host.next('guest-joined')) as Event).pin, waiting.pin);
-  jo.kill();
+  const guests = new Map<string, { joined: LspairProcess; id: string }>();
+  for (const name of ['jo', 'max']) {
+    const guest = w.join(link, name);
+    const waiting = await guest.next('waiting');
+    assert.is((await guest.next('joined')).role, 'viewer');
+    const seen = (await host.next('guest-joined')) as Event & { guest: { id: string; name: string } };
+    assert.equal([seen.guest.name, seen.pin], [name, waiting.pin]);
+    guests.set(name, { joined: guest, id: seen.guest.id });
+  }
+  const jo = guests.get('jo')!;
+  assert.is(w.guests('role', jo.id, 'editor').code, 0);
+  const changed = await jo.joined.next('permissions');
+  assert.equal([changed.role, changed.permissions], ['editor', ['debug.breakpoints', 'debug.control', 'debug.inspect', 'files.write']]);
+  const roster = (JSON.parse(w.status().stdout) as { guests: { name: string; role: string }[] }).guests.map((g) => [g.name, g.role]).sort();
+  assert.equal(roster, [['jo', 'editor'], ['max', 'viewer']]);
+  assert.not.ok(guests.get('max')!.joined.events.some((e) => e.event === 'permissions'), 'the viewer was left as it was');
+  for (const { joined } of guests.values()) joined.kill();
   host.kill();
   await host.exited;
   relay.kill();
