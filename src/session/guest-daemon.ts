@@ -1,11 +1,14 @@
 // The guest daemon: the mirror folder, the session of the moment (a new one after each reconnect: the mirror
 // follows it and resyncs by difference), and the control socket named after the mirror folder, which answers
-// `lspair ls` and `lspair open` and takes the editor shims' stream commands.
+// `lspair ls` and `lspair open` and takes the editor shims' stream commands (`lspair dap`).
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
+import { GuestDapProxy } from '../dap/index.js';
 import { FILES_STREAM, type Mirror, type SyncSummary } from '../fs/index.js';
-import { ControlServer, controlPath, type ControlRequest, type StreamCommand } from './control.js';
+import { GuestUris, type Neutral } from '../policy/index.js';
+import type { MuxStream } from '../wire/mux.js';
+import { accepted, ControlServer, controlPath, type ControlRequest, type StreamCommand } from './control.js';
 import type { GuestSession } from './guest.js';
 
 type Command = (daemon: GuestDaemon, req: ControlRequest) => unknown;
@@ -19,8 +22,27 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   open: async (d, req) => ({ path: await d.mirror.ensure(req.value ?? '') }),
 };
 
+/** The mirror as an editor's proxy needs it: a file the host names is fetched before the editor hears of it. */
+function mirrorAccess(mirror: Mirror): { materialise(neutral: Neutral): Promise<void> } {
+  return { materialise: async (n) => void (await (n.kind === 'share' ? mirror.ensure(n.rel) : mirror.ensureExternal(n.token, n.name))) };
+}
+
+/** The host's stream of `kind` for an editor's bridge; refused (before the connection is taken over) while reconnecting. */
+function hostStream(daemon: GuestDaemon, kind: string, name: string): MuxStream {
+  const session = daemon.session;
+  if (!session) throw new Error('not connected to the host right now (reconnecting); try again in a moment');
+  return session.mux.open(kind, name);
+}
+
 /** Commands that take the connection over (see StreamCommand): the editors' LSP and DAP bridges go here. */
-const STREAMS: Readonly<Record<string, Stream>> = {};
+const STREAMS: Readonly<Record<string, Stream>> = {
+  /** `lspair dap [NAME]` in the mirror: its client follows the host's debug session of NAME (empty: the one running). */
+  dap: (d, req, conn) => {
+    const host = hostStream(d, 'dap', String(req.value ?? ''));
+    accepted(conn);
+    new GuestDapProxy(conn, conn, host, new GuestUris(d.mirror.root), mirrorAccess(d.mirror));
+  },
+};
 
 /**
  * Where a join keeps its mirror without --dir: a folder per session and guest name under the user's cache
