@@ -60,14 +60,6 @@ export class GuestDapProxy {
     this.#host.on('close', (reason: string | null) => this.#inOrder(async () => this.#lost(reason)));
   }
 
-  get closed(): boolean {
-    return this.#client.closed;
-  }
-
-  close(): void {
-    this.#client.close(null);
-  }
-
   /** Mirror paths (or file URIs) the client names ↔ the neutral names the host knows. */
   readonly #toHost: PathMap = {
     path: (p) => {

@@ -102,11 +102,6 @@ export class DapHub extends EventEmitter {
     return this.#init !== null;
   }
 
-  /** The adapter's process id while a session runs. */
-  get adapterPid(): number | undefined {
-    return this.#adapter?.pid;
-  }
-
   /** Connects a client speaking DAP over `input`/`output` (a socket, or a guest's mux stream). */
   connect(input: Readable, output: Writable, who: Who): Participant {
     const endpoint = new Endpoint(input, output, who.kind === 'guest' ? GUEST_LIMITS : HOST_LIMITS);
