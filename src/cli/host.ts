@@ -3,13 +3,14 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FILES_STREAM, HostFiles } from '../fs/index.js';
 import { HostUris, Policy, watchPolicy } from '../policy/index.js';
 import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
-import { DebugAdapters } from '../session/debug-adapters.js';
+import { DAP_STREAM, DebugAdapters } from '../session/debug-adapters.js';
 import { HostSession, type GuestInfo } from '../session/host.js';
-import { LanguageServers } from '../session/language-servers.js';
+import { LanguageServers, LSP_STREAM } from '../session/language-servers.js';
 import { toRole } from '../session/permissions.js';
 import { loadTrustedGuests } from '../session/trusted.js';
 import { parseListen } from './address.js';
@@ -74,6 +75,9 @@ function settings(values: Values, base: HostConfig): HostConfig {
   });
 }
 
+/** The watcher's events as LSP's FileChangeType (created 1, changed 2, deleted 3); folders are not reported. */
+const FILE_EVENT_KINDS: Readonly<Record<string, 1 | 2 | 3 | undefined>> = { add: 1, change: 2, unlink: 3 };
+
 function describe(guest: GuestInfo): string {
   return `${guest.name} (${guest.id}, ${guest.known ? 'known' : 'anonymous'}, ${guest.fingerprint})`;
 }
@@ -98,15 +102,22 @@ export async function hostCommand(args: string[]): Promise<number> {
   const print = eventPrinter(json);
   const uris = new HostUris(policy, config.shareExternalFiles);
   const adapters = new DebugAdapters({ adapters: config.adapters, uris });
+  const files = new HostFiles({ policy, watcher, externals: (token) => uris.external(token) });
   const servers = new LanguageServers({
     servers: config.servers,
     uris,
-    save: async () => {
-      throw new Error('saving from guests is not wired yet');
+    // A guest's save (the hub checked files.write; the file service checks it again, and the policy).
+    save: async (hostUri, text, who) => {
+      const at = policy.locate(fileURLToPath(hostUri));
+      if (at === null || at === 'invalid') throw new Error('not a file of the share');
+      await files.write({ id: who.id, name: who.id, has: (p) => who.has(p) }, at.rel, text);
     },
   });
+  watcher.subscribe(({ type, path: rel }) => {
+    const kind = FILE_EVENT_KINDS[type];
+    if (kind) servers.fileChanged(path.join(policy.root, rel), kind);
+  });
   const session = await HostSession.start({ config, trusted, name: values.name ?? os.userInfo().username, listen, relay: config.relay ?? null });
-  const files = new HostFiles({ policy, watcher });
   session.serve(FILES_STREAM, files.serve);
   const prompting = process.stdin.isTTY && !json;
   session.on('guest-request', ({ guest, pin }: { guest: GuestInfo; pin: string }) => {
@@ -146,8 +157,8 @@ export async function hostCommand(args: string[]): Promise<number> {
         throw new Error(`unknown command '${req.cmd}'`);
     }
   };
-  session.serve('lsp', (stream, guest) => servers.serveGuest(stream, guest));
-  session.serve('dap', (stream, guest) => adapters.serveGuest(stream, guest));
+  session.serve(LSP_STREAM, (stream, guest) => servers.serveGuest(stream, guest));
+  session.serve(DAP_STREAM, (stream, guest) => adapters.serveGuest(stream, guest));
   const control = await ControlServer.start(controlPath(dir), handle, { lsp: (req, conn) => servers.serveHost(req, conn), dap: (req, conn) => adapters.serveHost(req, conn) });
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
   await interrupted();

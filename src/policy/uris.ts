@@ -91,7 +91,7 @@ function filePath(uri: string): string | null {
 /** The host's side: neutral URIs ↔ the host's `file:` URIs, deciding with the policy on every one. */
 export class HostUris {
   readonly rootUri: string;
-  /** External files the language server referred to, by `token/name`: the only outside files a guest may read. */
+  /** External files the language server referred to, by token: the only outside files a guest may read. */
   readonly #externals = new Map<string, string>();
   readonly forGuest: UriMap;
   readonly fromGuest: UriMap;
@@ -113,8 +113,8 @@ export class HostUris {
   toHost(uri: string): string {
     const neutral = parseNeutral(uri);
     if (neutral.kind === 'external') {
-      const abs = this.external(neutral.token, neutral.name);
-      if (abs === null) throw new UriError(`${uri}: not a file the language server referred to`);
+      const abs = this.external(neutral.token);
+      if (abs === null || path.basename(abs) !== neutral.name) throw new UriError(`${uri}: not a file the language server referred to`);
       return pathToFileURL(abs).href;
     }
     const decision = this.policy.classify(neutral.rel);
@@ -133,8 +133,8 @@ export class HostUris {
   }
 
   /** The host path of an external file the server referred to (for the file service), or null. */
-  external(token: string, name: string): string | null {
-    return this.#externals.get(`${token}/${name}`) ?? null;
+  external(token: string): string | null {
+    return this.#externals.get(token) ?? null;
   }
 
   #tryHost(uri: string): string | null {
@@ -160,10 +160,9 @@ export class HostUris {
 
   #surface(abs: string): string | null {
     if (!this.shareExternalFiles) return null;
-    const token = createHash('sha256').update(path.dirname(abs)).digest('base64url').slice(0, 16);
-    const name = path.basename(abs);
-    this.#externals.set(`${token}/${name}`, abs);
-    return externalUri(token, name);
+    const token = createHash('sha256').update(abs).digest('base64url').slice(0, 16);
+    this.#externals.set(token, abs);
+    return externalUri(token, path.basename(abs));
   }
 
   private globToGuest(glob: string): string | null {

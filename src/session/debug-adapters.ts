@@ -12,6 +12,9 @@ import type { GuestContext } from './host.js';
 
 const log = logger('debug-adapters');
 
+/** The kind of the mux streams a guest's debug clients open (named after the adapter). */
+export const DAP_STREAM = 'dap';
+
 export interface DebugAdapterOptions {
   readonly adapters: Readonly<Record<string, AdapterConfig>>;
   readonly uris: HostUris;

@@ -1,14 +1,16 @@
 // The guest daemon: the mirror folder, the session of the moment (a new one after each reconnect: the mirror
 // follows it and resyncs by difference), and the control socket named after the mirror folder, which answers
-// `lspair ls` and `lspair open` and takes the editor shims' stream commands (`lspair dap`).
+// `lspair ls` and `lspair open` and takes the editor shims' stream commands.
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import { GuestDapProxy } from '../dap/index.js';
 import { FILES_STREAM, type Mirror, type SyncSummary } from '../fs/index.js';
-import { GuestUris, type Neutral } from '../policy/index.js';
-import type { MuxStream } from '../wire/mux.js';
+import { GuestProxy, type MirrorAccess } from '../lsp/index.js';
+import { GuestUris } from '../policy/index.js';
 import { accepted, ControlServer, controlPath, type ControlRequest, type StreamCommand } from './control.js';
+import { DAP_STREAM } from './debug-adapters.js';
+import { LSP_STREAM } from './language-servers.js';
 import type { GuestSession } from './guest.js';
 
 type Command = (daemon: GuestDaemon, req: ControlRequest) => unknown;
@@ -22,26 +24,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   open: async (d, req) => ({ path: await d.mirror.ensure(req.value ?? '') }),
 };
 
-/** The mirror as an editor's proxy needs it: a file the host names is fetched before the editor hears of it. */
-function mirrorAccess(mirror: Mirror): { materialise(neutral: Neutral): Promise<void> } {
-  return { materialise: async (n) => void (await (n.kind === 'share' ? mirror.ensure(n.rel) : mirror.ensureExternal(n.token, n.name))) };
-}
-
-/** The host's stream of `kind` for an editor's bridge; refused (before the connection is taken over) while reconnecting. */
-function hostStream(daemon: GuestDaemon, kind: string, name: string): MuxStream {
-  const session = daemon.session;
-  if (!session) throw new Error('not connected to the host right now (reconnecting); try again in a moment');
-  return session.mux.open(kind, name);
-}
-
 /** Commands that take the connection over (see StreamCommand): the editors' LSP and DAP bridges go here. */
 const STREAMS: Readonly<Record<string, Stream>> = {
-  /** `lspair dap [NAME]` in the mirror: its client follows the host's debug session of NAME (empty: the one running). */
-  dap: (d, req, conn) => {
-    const host = hostStream(d, 'dap', String(req.value ?? ''));
-    accepted(conn);
-    new GuestDapProxy(conn, conn, host, new GuestUris(d.mirror.root), mirrorAccess(d.mirror));
-  },
+  lsp: (d, req, conn) => d.serveLsp(String(req.value ?? ''), conn),
+  dap: (d, req, conn) => d.serveDap(String(req.value ?? ''), conn),
 };
 
 /**
@@ -56,11 +42,20 @@ export function defaultMirrorDir(sessionId: string, name: string, env: NodeJS.Pr
 
 export class GuestDaemon {
   #session: GuestSession | null = null;
+  /** Editors connected to the host's language servers; each follows the session across reconnects. */
+  readonly #editors = new Set<GuestProxy>();
+  readonly #uris: GuestUris;
+  readonly #files: MirrorAccess;
 
   private constructor(
     readonly mirror: Mirror,
     private readonly control: ControlServer,
-  ) {}
+  ) {
+    this.#uris = new GuestUris(mirror.root);
+    this.#files = {
+      materialise: async (neutral) => void (await (neutral.kind === 'share' ? mirror.ensure(neutral.rel) : mirror.ensureExternal(neutral.token, neutral.name))),
+    };
+  }
 
   /** Starts the control socket of `mirror`'s folder; fails when another daemon serves it. */
   static async start(mirror: Mirror): Promise<GuestDaemon> {
@@ -88,10 +83,35 @@ export class GuestDaemon {
     session.once('ended', () => {
       if (this.#session === session) this.#session = null;
     });
+    for (const editor of this.#editors) editor.attach(session.mux.open(LSP_STREAM, editor.name));
     return this.mirror.attach(session.mux.open(FILES_STREAM));
   }
 
+  /** `lspair lsp NAME` in the mirror: the editor's connection reaches the host's server NAME. */
+  serveLsp(name: string, conn: Socket): void {
+    const session = this.#session;
+    if (!session) throw new Error('not connected to the host right now (reconnecting); try again shortly');
+    accepted(conn);
+    const editor = new GuestProxy(conn, conn, this.#uris, this.#files, name);
+    this.#editors.add(editor);
+    conn.on('close', () => this.#editors.delete(editor));
+    editor.attach(session.mux.open(LSP_STREAM, name));
+  }
+
+  /**
+   * `lspair dap [NAME]` in the mirror: the client follows the host's debug session of NAME (empty: the one
+   * running). A debug session does not survive a reconnect: the client hears `terminated` and attaches again.
+   */
+  serveDap(name: string, conn: Socket): void {
+    const session = this.#session;
+    if (!session) throw new Error('not connected to the host right now (reconnecting); try again shortly');
+    const host = session.mux.open(DAP_STREAM, name);
+    accepted(conn);
+    new GuestDapProxy(conn, conn, host, this.#uris, this.#files);
+  }
+
   async close(): Promise<void> {
+    for (const editor of this.#editors) editor.close();
     await this.control.close();
     await this.mirror.close();
   }

@@ -11,6 +11,9 @@ import type { GuestContext } from './host.js';
 
 const log = logger('language-servers');
 
+/** The mux stream kind of a guest's editor; the stream's name is the server's. */
+export const LSP_STREAM = 'lsp';
+
 export interface LanguageServerOptions {
   readonly servers: Readonly<Record<string, ServerConfig>>;
   readonly uris: HostUris;
