@@ -8,6 +8,7 @@ import { FILES_STREAM, HostFiles } from '../fs/index.js';
 import { HostUris, Policy, watchPolicy } from '../policy/index.js';
 import { loadHostConfig, mergeConfig, parseCommandSpec, type AnonymousGuestApproval, type HostConfig } from '../session/config.js';
 import { ControlServer, controlPath, type ControlRequest } from '../session/control.js';
+import { DAP_STREAM, DebugAdapters } from '../session/debug-adapters.js';
 import { HostSession, type GuestInfo } from '../session/host.js';
 import { LanguageServers, LSP_STREAM } from '../session/language-servers.js';
 import { toRole } from '../session/permissions.js';
@@ -26,7 +27,8 @@ const HELP = `Usage: lspair host [DIR] [--listen HOST:PORT] [--relay URL] [--con
                         it exists); flags override them
   --server 'NAME=CMD ARG…'   a language server guests and \`lspair lsp NAME\` share (repeatable; split like a
                         shell would, no shell runs)
-  --adapter 'NAME=CMD ARG…'  a debug adapter for \`lspair dap NAME\` (repeatable)
+  --adapter 'NAME=CMD ARG…'  a debug adapter the host's \`lspair dap NAME\` starts and guests attach to
+                        (repeatable; e.g. 'py=/usr/bin/python3 -m debugpy.adapter')
   --read-only           no guest may write files (--read-write: the roles decide)
   --approve-guests      ask before known guests join too (guestApprovalRequired)
   --anonymous MODE      guests not in your trusted-guests file: prompt (default), accept or reject
@@ -99,6 +101,7 @@ export async function hostCommand(args: string[]): Promise<number> {
   const json = values.json ?? false;
   const print = eventPrinter(json);
   const uris = new HostUris(policy, config.shareExternalFiles);
+  const adapters = new DebugAdapters({ adapters: config.adapters, uris });
   const files = new HostFiles({ policy, watcher, externals: (token) => uris.external(token) });
   const servers = new LanguageServers({
     servers: config.servers,
@@ -126,6 +129,7 @@ export async function hostCommand(args: string[]): Promise<number> {
   session.on('guest-denied', ({ guest, reason }: { guest: GuestInfo; reason: string }) => print('guest-denied', { guest, reason }, `${describe(guest)} was not let in: ${reason}.`));
   const ask = prompting ? new TerminalPrompts(session) : null; // after the listeners above: the request prints first
   session.on('link-rotated', ({ link, sessionId }: { link: string; sessionId: string }) => print('link-rotated', { link, sessionId }, `New join link (the old one no longer works):\n  ${link}`));
+  const changed = (guest: GuestInfo): GuestInfo => (adapters.permissionsChanged(guest.id), guest);
   const handle = async (req: ControlRequest): Promise<unknown> => {
     const id = req.id ?? '';
     switch (req.cmd) {
@@ -142,11 +146,11 @@ export async function hostCommand(args: string[]): Promise<number> {
       case 'kick':
         return session.kick(id);
       case 'role':
-        return session.setRole(id, toRole(req.value));
+        return changed(session.setRole(id, toRole(req.value)));
       case 'grant':
-        return session.grant(id, req.value ?? '');
+        return changed(session.grant(id, req.value ?? ''));
       case 'revoke':
-        return session.revoke(id, req.value ?? '');
+        return changed(session.revoke(id, req.value ?? ''));
       case 'rotate':
         return { link: await session.rotate() };
       default:
@@ -154,12 +158,13 @@ export async function hostCommand(args: string[]): Promise<number> {
     }
   };
   session.serve(LSP_STREAM, (stream, guest) => servers.serveGuest(stream, guest));
-  const control = await ControlServer.start(controlPath(dir), handle, { lsp: (req, conn) => servers.serveHost(req, conn) });
+  session.serve(DAP_STREAM, (stream, guest) => adapters.serveGuest(stream, guest));
+  const control = await ControlServer.start(controlPath(dir), handle, { lsp: (req, conn) => servers.serveHost(req, conn), dap: (req, conn) => adapters.serveHost(req, conn) });
   print('ready', { link: session.link, sessionId: session.sessionId }, `Sharing ${dir}\nJoin link (give it only to your guests; it holds the join secret):\n  ${session.link}`);
   await interrupted();
   ask?.close();
   files.close();
-  const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close()]);
+  const closing = Promise.all([control.close(), watcher.close(), session.close(), servers.close(), adapters.close()]);
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000).unref())]); // a peer may not finish closing
   return 0;
 }

@@ -1,11 +1,10 @@
 // `lspair lsp NAME`: the stdio command an editor launches as its language server, on the host's side or a
 // guest's. It finds the lspair daemon whose folder holds the current directory (or --dir) and bridges stdio to
 // it; with no daemon, it runs the host's configured server itself, so the editor's configuration never changes.
-import { spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
 import path from 'node:path';
 import { loadHostConfig } from '../session/config.js';
 import { findDaemon, openStream } from '../session/control.js';
+import { bridge, runDirect } from './shim.js';
 import { parse, UsageError } from './usage.js';
 
 const HELP = `Usage: lspair lsp NAME [--dir DIR] [--config FILE]
@@ -14,24 +13,6 @@ const HELP = `Usage: lspair lsp NAME [--dir DIR] [--config FILE]
   Without a session, it runs the server NAME of the host configuration (--config, else
   ~/.config/lspair/config.json) directly.
 `;
-
-function bridge(socket: Socket): Promise<number> {
-  return new Promise((resolve) => {
-    process.stdin.pipe(socket);
-    socket.pipe(process.stdout);
-    socket.resume();
-    socket.on('close', () => resolve(0));
-    socket.on('error', () => resolve(1));
-  });
-}
-
-function runDirect(command: string, args: readonly string[], cwd: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { cwd, stdio: 'inherit' });
-    child.on('error', (err) => reject(new Error(`could not start '${command}': ${err.message}`)));
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-}
 
 export async function lspCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { dir: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } });

@@ -1,5 +1,6 @@
 // `lspair`: the command table and its dispatch. Each command returns its exit code: 0 done, 1 failed, 2 usage.
 import { readFileSync } from 'node:fs';
+import { dapCommand } from './dap.js';
 import { guestsCommand, linkCommand, statusCommand } from './guests.js';
 import { hostCommand } from './host.js';
 import { idCommand } from './id.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   status: { summary: 'the session of the host sharing a folder', run: statusCommand },
   link: { summary: 'rotate the join link (lspair link rotate)', run: linkCommand },
   lsp: { summary: 'the language server NAME of this folder\'s session, for an editor to launch (stdio)', run: lspCommand },
+  dap: { summary: 'the debug adapter of this folder\'s session, for a DAP client to launch (stdio)', run: dapCommand },
   id: { summary: 'show your guest identity (fingerprint and public key)', run: idCommand },
   policy: { summary: 'check, explain or list what a guest would see of a folder', run: policyCommand },
   relay: { summary: 'run a relay that pairs hosts and guests and forwards ciphertext it cannot read', run: relayCommand },

@@ -4,10 +4,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
+import { GuestDapProxy } from '../dap/index.js';
 import { FILES_STREAM, type Mirror, type SyncSummary } from '../fs/index.js';
 import { GuestProxy, type MirrorAccess } from '../lsp/index.js';
 import { GuestUris } from '../policy/index.js';
 import { accepted, ControlServer, controlPath, type ControlRequest, type StreamCommand } from './control.js';
+import { DAP_STREAM } from './debug-adapters.js';
 import { LSP_STREAM } from './language-servers.js';
 import type { GuestSession } from './guest.js';
 
@@ -25,6 +27,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 /** Commands that take the connection over (see StreamCommand): the editors' LSP and DAP bridges go here. */
 const STREAMS: Readonly<Record<string, Stream>> = {
   lsp: (d, req, conn) => d.serveLsp(String(req.value ?? ''), conn),
+  dap: (d, req, conn) => d.serveDap(String(req.value ?? ''), conn),
 };
 
 /**
@@ -93,6 +96,18 @@ export class GuestDaemon {
     this.#editors.add(editor);
     conn.on('close', () => this.#editors.delete(editor));
     editor.attach(session.mux.open(LSP_STREAM, name));
+  }
+
+  /**
+   * `lspair dap [NAME]` in the mirror: the client follows the host's debug session of NAME (empty: the one
+   * running). A debug session does not survive a reconnect: the client hears `terminated` and attaches again.
+   */
+  serveDap(name: string, conn: Socket): void {
+    const session = this.#session;
+    if (!session) throw new Error('not connected to the host right now (reconnecting); try again shortly');
+    const host = session.mux.open(DAP_STREAM, name);
+    accepted(conn);
+    new GuestDapProxy(conn, conn, host, this.#uris, this.#files);
   }
 
   async close(): Promise<void> {
