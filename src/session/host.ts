@@ -2,7 +2,7 @@
 // relay registration, and the roster — each guest's handshake, admission, role and permissions, and removal.
 // Events: ready, guest-request, guest-joined, guest-left, guest-denied, link-rotated, error.
 import { randomBytes } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createSessionKey, fingerprint, Handshake, wipe, wipeKeyPair, type KeyPair } from '../crypto/index.js';
 import { logger } from '../log.js';
@@ -189,7 +189,7 @@ export class HostSession extends EventEmitter {
     const guests = [...this.#guests.values()];
     for (const guest of guests) this.#dismiss(guest, { type: 'bye', reason: 'the host stopped sharing' });
     // A guest closes its side once it reads the bye: let that happen before the connections are cut under it.
-    const gone = Promise.all(guests.map((g) => (g.channel.destroyed ? null : once(g.channel, 'close'))));
+    const gone = Promise.all(guests.map((g) => (g.channel.destroyed ? null : new Promise((resolve) => g.channel.once('close', resolve)))));
     await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     this.#relay?.close();
     await this.#listener?.close();

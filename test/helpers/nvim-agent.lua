@@ -57,7 +57,7 @@ function T.request(method, params, timeout)
   local client = vim.lsp.get_client_by_id(T.client)
   local response, err = client.request_sync(method, params, timeout or 30000, vim.api.nvim_get_current_buf())
   if not response then return { error = { message = tostring(err) } } end
-  return response
+  return { result = response.result, error = response.err }
 end
 
 function T.wait_diagnostics(uri, timeout, pattern)
