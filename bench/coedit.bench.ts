@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { ScriptedEditor } from '../test/lsp/scripted-editor.js';
 import { BenchSession, FAKE_SERVER, TS_SERVER, type Guest, type StdioProcess } from './lsp-session.js';
-import { ms, percentile, table } from './stats.js';
+import { machine, ms, percentile, table } from './stats.js';
 
-const IDLE_KEYSTROKES = Number(process.env.BENCH_COEDIT_IDLE ?? 300);
+const IDLE_KEYSTROKES = Number(process.env.BENCH_COEDIT_IDLE ?? 500);
 const RATES = (process.env.BENCH_COEDIT_RATES ?? '20,50,100,200,400,800,1600').split(',').map(Number);
 const STEP_MS = 2000;
 const GROWTH = 10;
@@ -266,11 +266,11 @@ export async function runCoeditBench(): Promise<string[]> {
   try {
     const g = await session.join('g1', 'relay');
     await session.role(g, 'editor');
-    return [
-      `Co-editing, a host editor and a guest editor (role editor, joined through lspair relay) on one line of one file, on loopback (${os.cpus().length} CPUs, load average ${load.toFixed(2)} before the run):`,
+    const lines = [
       ...(await series(session, g, { name: 'fake', what: 'a trivial server' }, ['host', 'guest', 'both'])),
       ...(await series(session, g, { name: 'ts', what: 'typescript-language-server' }, ['both'])),
     ];
+    return [`Co-editing, a host editor and a guest editor (role editor, joined through lspair relay) on one line of one file, on loopback (${machine(load)}):`, ...lines];
   } finally {
     await session.close();
     await relay.stop();

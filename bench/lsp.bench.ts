@@ -13,7 +13,7 @@ import { LspClient } from '../test/lsp/lsp-client.js';
 import { BenchSession, FAKE_SERVER, lspairPid, serverTree, spawnStdio, TS_SERVER, type Guest, type StdioProcess } from './lsp-session.js';
 import { CpuMeter, descendants } from './proc-cpu.js';
 import { startSshd, type SshPipe } from './sshd.js';
-import { ms, percentile, since, table } from './stats.js';
+import { machine, ms, percentile, since, table } from './stats.js';
 
 const REQUESTS = Number(process.env.BENCH_LSP_REQUESTS ?? 2000);
 const WARMUP = 200;
@@ -182,9 +182,9 @@ export async function runLspBench(): Promise<string[]> {
   const session = await BenchSession.start(Object.fromEntries(servers.map((s) => [s.name, s.argv])), relay.url);
   try {
     const guests = { direct: await session.join('direct', 'direct'), relayed: await session.join('relayed', 'relay') };
-    const lines = [`LSP latency on loopback (${os.cpus().length} CPUs, load average ${load.toFixed(2)} before the run):`];
+    const lines: string[] = [];
     for (const server of servers) lines.push(...(await bench(server, session, guests, ssh)));
-    return lines;
+    return [`LSP latency on loopback (${machine(load)}):`, ...lines];
   } finally {
     await session.close();
     if ('argv' in ssh) ssh.stop();

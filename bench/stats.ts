@@ -1,4 +1,6 @@
-// Latency figures for the benchmarks: percentiles of samples in milliseconds, and aligned text tables.
+// Latency figures for the benchmarks: percentiles of samples in milliseconds, aligned text tables, and what the
+// machine was doing meanwhile (latencies on a shared 2-CPU machine move with its load).
+import os from 'node:os';
 
 /** The nearest-rank percentile `q` (0..1) of `samples`. */
 export function percentile(samples: readonly number[], q: number): number {
@@ -21,4 +23,9 @@ export function since(start: bigint): number {
 export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => indent + r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+/** The CPU count and the 1-minute load average before (`before`) and now. */
+export function machine(before: number): string {
+  return `${os.cpus().length} CPUs, load average ${before.toFixed(2)} before the run, ${os.loadavg()[0]!.toFixed(2)} after`;
 }
