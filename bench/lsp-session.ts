@@ -28,7 +28,7 @@ export interface Guest {
   readonly daemon: LspairProcess;
 }
 
-/** A process speaking on stdio, with its environment and folder. */
+/** A process an editor talks to over its stdin and stdout. */
 export interface StdioProcess {
   readonly child: ChildProcess;
   stop(): Promise<void>;
