@@ -53,6 +53,10 @@ export class LspairProcess {
     });
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.child.kill(signal);
   }
