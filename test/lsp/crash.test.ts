@@ -13,74 +13,94 @@ import { LspairProcess } from '../helpers/process.js';
 import { descendants, eventually, running, type Proc } from '../helpers/procs.js';
 import { relayProcess } from '../session/world.js';
 import { answered, editor, SERVERS, settled, world } from './live.js';
+import type { LspClient, Received } from './lsp-client.js';
 
 const isServer = (p: Proc) => p.command.includes('typescript-language-server');
+
+/**
+ * Waits, from the editor's message `from` on, for a server to finish loading the project (typescript-language-server
+ * reports it as work-done progress; until then its syntax-only process answers, without other files) and to publish
+ * main.ts's diagnostics: the messages of a server started after `from`, not of one that died.
+ */
+async function ready(client: LspClient, from: number, mainUri: string): Promise<void> {
+  const after = (test: (r: Received) => boolean) => (r: Received) => client.received.indexOf(r) >= from && test(r);
+  const created = await client.waitFor(after((r) => r.method === 'window/workDoneProgress/create'), 60_000, 'a new server\'s loading progress');
+  const token = (created.params as { token: unknown }).token;
+  const since = client.received.indexOf(created);
+  await client.waitFor((r) => client.received.indexOf(r) > since && r.method === '$/progress' && (r.params as { token: unknown; value: { kind: string } }).token === token && (r.params as { value: { kind: string } }).value.kind === 'end', 60_000, 'the project loaded');
+  await client.waitFor(
+    (r) => client.received.indexOf(r) > since && r.method === 'textDocument/publishDiagnostics' && (r.params as { uri: string }).uri === mainUri && (r.params as { diagnostics: { message: string }[] }).diagnostics.some((d) => /not assignable to type 'number'/.test(d.message)),
+    60_000,
+    'main.ts\'s diagnostics from that server',
+  );
+}
 
 test('a language server killed mid-session is restarted, documents replayed, and the guest keeps its answers; none is left when the host stops', async () => {
   const w = world();
   const { relay, url } = await relayProcess();
   const { host, link } = await w.hosting('--relay', url, '--server', SERVERS.ts);
-  const log = () => `host log:\n${host.stderr.split('\n').filter((l) => /lsp|warn|error/.test(l)).slice(-30).join('\n')}`;
-  const parsed = parseLink(link);
-  assert.equal([parsed.relay, parsed.direct], [url, []], 'the guest can only come through the relay');
-  const mirror = path.join(w.root, 'mirror');
-  const guest = new LspairProcess(['join', link, '--json', '--name', 'ana', '--dir', mirror], w.env('ana'));
-  await guest.next('synced', 30_000);
-  const ts = editor('ts', mirror, w.env('ana'));
-  const uri = (rel: string) => pathToFileURL(path.join(mirror, rel)).href;
-  await answered(ts.client.initialize(mirror), 'initialize', log);
-  for (const rel of ['src/main.ts', 'src/greet.ts']) await ts.client.open(uri(rel), 'typescript', readFileSync(path.join(mirror, rel), 'utf8'));
-  const published = () => ts.client.received.filter((r) => r.method === 'textDocument/publishDiagnostics' && (r.params as { uri: string }).uri === uri('src/main.ts'));
-  await ts.client.diagnostics(uri('src/main.ts'));
-  const hover = { textDocument: { uri: uri('src/main.ts') }, position: { line: 2, character: 24 } };
-  const definition = { textDocument: { uri: uri('src/greet.ts') }, position: { line: 5, character: 10 } };
-  const answers = async (): Promise<void> => {
-    const h = await answered(ts.client.request<{ contents: { value: string } }>('textDocument/hover', hover), 'hover', log);
-    assert.match(h.contents.value, /greet\(name: string\): string/);
-    const d = await answered(ts.client.request<{ uri?: string; targetUri?: string }[]>('textDocument/definition', definition), 'definition', log);
-    assert.equal(d.map((l) => l.targetUri ?? l.uri), [uri('generated/shout.ts')], 'definition into the hidden file');
-  };
-  await answers();
+  const everyone: { kill(): void }[] = [relay, host];
+  try {
+    const log = () => `host log:\n${host.stderr.split('\n').filter((l) => /lsp|warn|error/.test(l)).slice(-30).join('\n')}`;
+    const parsed = parseLink(link);
+    assert.equal([parsed.relay, parsed.direct], [url, []], 'the guest can only come through the relay');
+    const mirror = path.join(w.root, 'mirror');
+    const guest = new LspairProcess(['join', link, '--json', '--name', 'ana', '--dir', mirror], w.env('ana'));
+    everyone.push(guest);
+    await guest.next('synced', 30_000);
+    const ts = editor('ts', mirror, w.env('ana'));
+    everyone.push(ts);
+    const uri = (rel: string) => pathToFileURL(path.join(mirror, rel)).href;
+    await answered(ts.client.initialize(mirror), 'initialize', log);
+    for (const rel of ['src/main.ts', 'src/greet.ts']) await ts.client.open(uri(rel), 'typescript', readFileSync(path.join(mirror, rel), 'utf8'));
+    await ready(ts.client, 0, uri('src/main.ts'));
+    const hover = { textDocument: { uri: uri('src/main.ts') }, position: { line: 2, character: 24 } };
+    const definition = { textDocument: { uri: uri('src/greet.ts') }, position: { line: 5, character: 10 } };
+    const answers = async (): Promise<void> => {
+      const h = await answered(ts.client.request<{ contents: { value: string } }>('textDocument/hover', hover), 'hover', log);
+      assert.match(h.contents.value, /greet\(name: string\): string/);
+      const d = await answered(ts.client.request<{ uri?: string; targetUri?: string }[]>('textDocument/definition', definition), 'definition', log);
+      assert.equal(d.map((l) => l.targetUri ?? l.uri), [uri('generated/shout.ts')], 'definition into the hidden file');
+    };
+    await answers();
 
-  const seen = new Map<string, Proc>();
-  const note = (): Proc[] => {
-    const now = descendants(host.pid);
-    for (const p of now) seen.set(`${p.pid}/${p.start}`, p);
-    return now.filter((p) => p.ppid === host.pid && isServer(p));
-  };
-  const [first, ...others] = note();
-  assert.ok(first && others.length === 0, `one language server, a child of the host: ${JSON.stringify(descendants(host.pid))}`);
-  const before = published().length;
-  const inFlight = settled(ts.client.request('textDocument/hover', hover), 'a hover sent as the server dies');
-  process.kill(first.pid, 'SIGKILL');
-  const outcome = await inFlight;
-  if ('error' in outcome) assert.match(outcome.error.message, /lspair: the language server 'ts' killed by SIGKILL/, 'an answer lost with the server says so');
+    const seen = new Map<string, Proc>();
+    const note = (): Proc[] => {
+      const now = descendants(host.pid);
+      for (const p of now) seen.set(`${p.pid}/${p.start}`, p);
+      return now.filter((p) => p.ppid === host.pid && isServer(p));
+    };
+    const [first, ...others] = note();
+    assert.ok(first && others.length === 0, `one language server, a child of the host: ${JSON.stringify(descendants(host.pid))}`);
+    const inFlight = settled(ts.client.request('textDocument/hover', hover), 'a hover sent as the server dies');
+    const killedAt = ts.client.received.length;
+    process.kill(first.pid, 'SIGKILL');
+    const outcome = await inFlight;
+    if ('error' in outcome) assert.match(outcome.error.message, /lspair: the language server 'ts' killed by SIGKILL/, 'an answer lost with the server says so');
 
-  await eventually(() => note().some((p) => p.pid !== first.pid), () => `a new server under the host: ${JSON.stringify(descendants(host.pid))}`);
-  const [second, ...more] = note();
-  assert.ok(second && more.length === 0 && !running(first), 'one new server instead of the old');
-  assert.is.not(second.pid, first.pid);
-  const again = await ts.client.waitFor(
-    (r) => published().indexOf(r) >= before && (r.params as { diagnostics: { message: string }[] }).diagnostics.some((d) => /not assignable to type 'number'/.test(d.message)),
-    60_000,
-    'diagnostics re-published after the restart',
-  );
-  assert.ok(again, 'main.ts was replayed to the new server: its diagnostics come again');
-  await answers();
-  note(); // the new server's own processes, running by now
-  assert.is(ts.stderr(), '');
+    await eventually(() => note().some((p) => p.pid !== first.pid), () => `a new server under the host: ${JSON.stringify(descendants(host.pid))}`);
+    const [second, ...more] = note();
+    assert.ok(second && more.length === 0 && !running(first), 'one new server instead of the old');
+    assert.is.not(second.pid, first.pid);
+    await ready(ts.client, killedAt, uri('src/main.ts')); // main.ts was replayed to the new server: its diagnostics come again
+    await answers();
+    note(); // the new server's own processes, running by now
+    assert.is(ts.stderr(), '');
 
-  const editorExit = ts.close();
-  guest.kill();
-  assert.is(await guest.exited, 0);
-  host.kill('SIGTERM');
-  assert.is(await host.exited, 0);
-  await editorExit;
-  const servers = [...seen.values()];
-  assert.ok(servers.filter((p) => /tsserver/.test(p.command)).length >= 2, `the servers' own processes were seen: ${JSON.stringify(servers)}`);
-  await eventually(() => servers.every((p) => !running(p)), () => `processes left running: ${JSON.stringify(servers.filter(running))}`);
-  relay.kill();
-  await relay.exited;
+    const editorExit = ts.close();
+    guest.kill();
+    assert.is(await guest.exited, 0);
+    host.kill('SIGTERM');
+    assert.is(await host.exited, 0);
+    await editorExit;
+    const servers = [...seen.values()];
+    assert.ok(servers.filter((p) => /tsserver/.test(p.command)).length >= 2, `the servers' own processes were seen: ${JSON.stringify(servers)}`);
+    await eventually(() => servers.every((p) => !running(p)), () => `processes left running: ${JSON.stringify(servers.filter(running))}`);
+    relay.kill();
+    await relay.exited;
+  } finally {
+    for (const p of everyone) p.kill(); // a test that failed half-way leaves nothing running (the host stops its servers)
+  }
 });
 
 test.run();

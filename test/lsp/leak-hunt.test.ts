@@ -137,7 +137,7 @@ s.before(async () => {
 });
 
 s.after(async () => {
-  await ts?.close();
+  ts?.kill();
   await guest?.close();
   host?.kill();
   await host?.exited;

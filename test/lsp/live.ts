@@ -107,6 +107,8 @@ export function editor(name: string, cwd: string, env: Record<string, string>) {
       child.stdin.end();
       return exited;
     },
+    /** For a test that failed half-way: its processes must not outlive it. */
+    kill: () => child.kill('SIGKILL'),
   };
 }
 
