@@ -12,28 +12,9 @@ import { parseLink } from '../../src/session/link.js';
 import { LspairProcess } from '../helpers/process.js';
 import { descendants, eventually, running, type Proc } from '../helpers/procs.js';
 import { relayProcess } from '../session/world.js';
-import { answered, editor, SERVERS, settled, world } from './live.js';
-import type { LspClient, Received } from './lsp-client.js';
+import { answered, editor, projectLoaded, SERVERS, settled, world } from './live.js';
 
 const isServer = (p: Proc) => p.command.includes('typescript-language-server');
-
-/**
- * Waits, from the editor's message `from` on, for a server to finish loading the project (typescript-language-server
- * reports it as work-done progress; until then its syntax-only process answers, without other files) and to publish
- * main.ts's diagnostics: the messages of a server started after `from`, not of one that died.
- */
-async function ready(client: LspClient, from: number, mainUri: string): Promise<void> {
-  const after = (test: (r: Received) => boolean) => (r: Received) => client.received.indexOf(r) >= from && test(r);
-  const created = await client.waitFor(after((r) => r.method === 'window/workDoneProgress/create'), 60_000, 'a new server\'s loading progress');
-  const token = (created.params as { token: unknown }).token;
-  const since = client.received.indexOf(created);
-  await client.waitFor((r) => client.received.indexOf(r) > since && r.method === '$/progress' && (r.params as { token: unknown; value: { kind: string } }).token === token && (r.params as { value: { kind: string } }).value.kind === 'end', 60_000, 'the project loaded');
-  await client.waitFor(
-    (r) => client.received.indexOf(r) > since && r.method === 'textDocument/publishDiagnostics' && (r.params as { uri: string }).uri === mainUri && (r.params as { diagnostics: { message: string }[] }).diagnostics.some((d) => /not assignable to type 'number'/.test(d.message)),
-    60_000,
-    'main.ts\'s diagnostics from that server',
-  );
-}
 
 test('a language server killed mid-session is restarted, documents replayed, and the guest keeps its answers; none is left when the host stops', async () => {
   const w = world();
@@ -53,7 +34,7 @@ test('a language server killed mid-session is restarted, documents replayed, and
     const uri = (rel: string) => pathToFileURL(path.join(mirror, rel)).href;
     await answered(ts.client.initialize(mirror), 'initialize', log);
     for (const rel of ['src/main.ts', 'src/greet.ts']) await ts.client.open(uri(rel), 'typescript', readFileSync(path.join(mirror, rel), 'utf8'));
-    await ready(ts.client, 0, uri('src/main.ts'));
+    await projectLoaded(ts.client, 0, uri('src/main.ts'));
     const hover = { textDocument: { uri: uri('src/main.ts') }, position: { line: 2, character: 24 } };
     const definition = { textDocument: { uri: uri('src/greet.ts') }, position: { line: 5, character: 10 } };
     const answers = async (): Promise<void> => {
@@ -82,7 +63,7 @@ test('a language server killed mid-session is restarted, documents replayed, and
     const [second, ...more] = note();
     assert.ok(second && more.length === 0 && !running(first), 'one new server instead of the old');
     assert.is.not(second.pid, first.pid);
-    await ready(ts.client, killedAt, uri('src/main.ts')); // main.ts was replayed to the new server: its diagnostics come again
+    await projectLoaded(ts.client, killedAt, uri('src/main.ts')); // main.ts was replayed to the new server: its diagnostics come again
     await answers();
     note(); // the new server's own processes, running by now
     assert.is(ts.stderr(), '');

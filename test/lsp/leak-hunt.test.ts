@@ -15,7 +15,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { FILES_STREAM } from '../../src/fs/index.js';
 import { LSP_STREAM } from '../../src/session/language-servers.js';
 import type { LspairProcess } from '../helpers/process.js';
-import { answered, editor, guestInProcess, SERVERS, settled, world } from './live.js';
+import { answered, editor, guestInProcess, projectLoaded, SERVERS, settled, world } from './live.js';
 import { LspClient } from './lsp-client.js';
 
 const CANARY = 'CANARY-7f3a9c1e-EXCLUDED-CONTENT';
@@ -133,7 +133,7 @@ s.before(async () => {
   ts = editor('ts', mirror, w.env('mallory'));
   await initialize(ts.client, pathToFileURL(mirror).href);
   for (const rel of ['src/main.ts', 'src/greet.ts', 'src/calls-vault.ts', 'src/via-links.ts']) await openMirrored(ts.client, rel, 'typescript');
-  await ts.client.diagnostics(mirrorUri('src/main.ts'));
+  await projectLoaded(ts.client, 0, mirrorUri('src/main.ts'));
 });
 
 s.after(async () => {

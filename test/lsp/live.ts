@@ -13,7 +13,7 @@ import { parseLink } from '../../src/session/link.js';
 import { BIN, lspair } from '../helpers/cli.js';
 import { LspairProcess } from '../helpers/process.js';
 import { tmpdir } from '../helpers/tmp.js';
-import { LspClient } from './lsp-client.js';
+import { LspClient, type Received } from './lsp-client.js';
 import { Plaintext } from './plaintext.js';
 
 const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
@@ -126,4 +126,20 @@ export async function answered<T>(work: Promise<T>, what: string, context: () =>
   const outcome = await settled(work, what);
   if ('error' in outcome) throw new Error(`${what}: ${outcome.error.message}${context() ? `\n${context()}` : ''}`);
   return outcome.value;
+}
+
+/**
+ * Waits, from the editor's message `from` on, for typescript-language-server to finish loading the project (it
+ * reports that as work-done progress; until then its syntax-only process answers, blind to other files) and to
+ * publish main.ts's diagnostics: the messages of a server started after `from`, not of one that died.
+ */
+export async function projectLoaded(client: LspClient, from: number, mainUri: string): Promise<void> {
+  const index = (r: Received) => client.received.indexOf(r);
+  const params = (r: Received) => r.params as { token?: unknown; value?: { kind?: string }; uri?: string; diagnostics?: { message: string }[] };
+  const created = await client.waitFor((r) => index(r) >= from && r.method === 'window/workDoneProgress/create', 60_000, 'a new server\'s loading progress');
+  const since = index(created);
+  const after = (method: string, test: (p: ReturnType<typeof params>) => boolean) => (r: Received) => index(r) > since && r.method === method && test(params(r));
+  await client.waitFor(after('$/progress', (p) => p.token === params(created).token && p.value?.kind === 'end'), 60_000, 'the project loaded');
+  const failing = (p: ReturnType<typeof params>) => p.uri === mainUri && (p.diagnostics ?? []).some((d) => /not assignable to type 'number'/.test(d.message));
+  await client.waitFor(after('textDocument/publishDiagnostics', failing), 60_000, 'main.ts\'s diagnostics from that server');
 }
