@@ -182,6 +182,9 @@ export class LspHub extends EventEmitter {
       if (err instanceof ForgedData) return this.#deny(editor, req.method, err.message, fail);
       return fail(ErrorCodes.InvalidParams, `invalid params: ${(err as Error).message}`);
     }
+    if (editor.isGuest && req.method === 'workspace/executeCommand' && !editor.seal.offered(params)) {
+      return this.#deny(editor, req.method, 'a guest may run only a command the language server offered it (in a code action, code lens, completion item or inlay hint), with the arguments it came with', fail);
+    }
     try {
       await this.#ensureServer();
     } catch (err) {
