@@ -57,7 +57,7 @@ test('a language server killed mid-session is restarted, documents replayed, and
     const killedAt = ts.client.received.length;
     process.kill(first.pid, 'SIGKILL');
     const outcome = await inFlight;
-    if ('error' in outcome) assert.match(outcome.error.message, /lspair: the language server 'ts' killed by SIGKILL/, 'an answer lost with the server says so');
+    if ('error' in outcome) assert.match(outcome.error.message, /lspair: the language server 'ts' was killed by SIGKILL/, `an answer lost with the server says so: ${outcome.error.message}`);
 
     await eventually(() => note().some((p) => p.pid !== first.pid), () => `a new server under the host: ${JSON.stringify(descendants(host.pid))}`);
     const [second, ...more] = note();
