@@ -22,6 +22,22 @@ import { PEER_LIMITS } from '../wire/framed-peer.js';
 const log = logger('lsp-guest');
 
 
+/**
+ * Whether the hub may send a guest's editor this request: the table's server requests for every editor (refresh,
+ * progress) or answered by the hub (registrations). The others act on the machine they reach or speak for the host
+ * (applyEdit, showDocument — an external browser —, showMessageRequest), and an honest hub sends them to the host's
+ * editor only; from a host they are an attack on this guest (DESIGN §3), as is a request the table does not know.
+ */
+function reachesGuests(method: string): boolean {
+  const entry = lookup(method);
+  return entry !== undefined && entry.from !== 'client' && entry.route !== 'host';
+}
+
+function refuseForGuest(host: Endpoint, req: Request): void {
+  log.warn({ audit: 'host-request-refused', method: req.method }, "a request from the host that is never run on a guest's editor");
+  host.send(errorResponse(req.id, ErrorCodes.MethodNotFound, `lspair: '${req.method}' is never run on a guest's editor`));
+}
+
 interface OpenDocument {
   readonly languageId: unknown;
   /** The mirror URI the editor uses. */
@@ -76,7 +92,7 @@ export class GuestProxy {
     this.#host = host;
     previous?.close(null);
     host.on('response', (r: Response) => this.#inOrder(() => this.#hostResponse(r)));
-    host.on('request', (req: Request) => this.#inOrder(() => this.#hostMessage(req, req.method, req.params)));
+    host.on('request', (req: Request) => (reachesGuests(req.method) ? this.#inOrder(() => this.#hostMessage(req, req.method, req.params)) : refuseForGuest(host, req)));
     host.on('notification', (n: Notification) => this.#inOrder(() => this.#hostMessage(n, n.method, n.params)));
     host.on('close', (reason: string | null) => this.#lost(host, reason));
     if (this.#initialize) this.#catchUp(host);
