@@ -58,6 +58,15 @@ export class Editor {
     return this.who.kind === 'guest';
   }
 
+  /**
+   * Whether it may use what needs `permission`, as the method table reads permissions. A server's command is opaque
+   * and may write files itself (typescript-language-server's "Move to a new file" creates one), so lsp.commands
+   * counts only together with files.write: a viewer, or anyone under --read-only, runs no command.
+   */
+  may(permission: LspPermission): boolean {
+    return this.who.has(permission) && (permission !== 'lsp.commands' || this.who.has('files.write'));
+  }
+
   notify(method: string, params: unknown): void {
     this.endpoint.send({ jsonrpc: '2.0', method, params: params as object });
   }

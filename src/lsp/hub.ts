@@ -111,7 +111,7 @@ export class LspHub extends EventEmitter {
       send: (method, params) => this.#toServer(method, params),
       syncKind: () => this.#syncKind,
       deny: (editor, method, reason) => this.#deny(editor, method, reason, null),
-      mayEdit: (editor, hostUri) => !editor.isGuest || (editor.who.has('files.write') && this.options.uris.toGuest(hostUri)?.startsWith(`${SHARE_SCHEME}:`) === true),
+      mayEdit: (editor, hostUri) => !editor.isGuest || (editor.may('files.write') && this.options.uris.toGuest(hostUri)?.startsWith(`${SHARE_SCHEME}:`) === true),
       guestUri: (editor, hostUri) => editor.map!.uri(hostUri),
     });
   }
@@ -222,9 +222,12 @@ export class LspHub extends EventEmitter {
     if (!editor.isGuest) return null;
     if (!entry || entry.from === 'server') return `'${method}' is not a method lspair forwards from guests`;
     if (entry.guest === 'refuse') return `'${method}' is not available to guests`;
-    if (!permitted(entry, (p) => editor.who.has(p))) {
+    if (!permitted(entry, (p) => editor.may(p))) {
       const needed = [entry.permission].flat().join(' or ');
-      return `'${method}' needs the ${needed} permission (the host can grant it: lspair guests grant ${editor.who.id} ${needed.split(' or ')[0]})`;
+      // Holding lsp.commands without files.write: what is missing is files.write (Editor.may).
+      const why = editor.who.has('lsp.commands') ? ', and lsp.commands counts only with files.write, as a command may write files' : '';
+      const grant = why ? 'files.write' : needed.split(' or ')[0];
+      return `'${method}' needs the ${needed} permission${why} (the host can grant it: lspair guests grant ${editor.who.id} ${grant})`;
     }
     return null;
   }
@@ -253,7 +256,7 @@ export class LspHub extends EventEmitter {
   /** A value for a guest: mapped and filtered, stripped of what it may not use, its data sealed. Throws Refused. */
   #forGuest(editor: Editor, shape: Shape | null, value: unknown): unknown {
     const mapped = mapUris(shape, value, editor.map!, 'filter');
-    return editor.seal.seal(strip(shape, mapped, (p) => editor.who.has(p)));
+    return editor.seal.seal(strip(shape, mapped, (p) => editor.may(p)));
   }
 
   /** Work-done and partial-result tokens are the editor's; the server sees hub tokens, unique across editors. */
@@ -294,7 +297,7 @@ export class LspHub extends EventEmitter {
     };
     if (!editor.isGuest) return { ...result, capabilities };
     const mapped = mapUris(lookup('initialize')!.result, { ...result, capabilities }, editor.map!, 'filter') as InitializeResult;
-    return { ...mapped, capabilities: trimCapabilities(mapped.capabilities, (p) => editor.who.has(p)) };
+    return { ...mapped, capabilities: trimCapabilities(mapped.capabilities, (p) => editor.may(p)) };
   }
 
   // ---- the hub's own handling of editors' document and lifecycle notifications ----------------------------------
@@ -368,7 +371,7 @@ export class LspHub extends EventEmitter {
       const doc = this.#coediting.docs.get(uri);
       if (!doc || !editor.docs.has(uri)) return;
       if (editor.isGuest) {
-        if (!editor.who.has('files.write')) return this.#deny(editor, 'textDocument/didSave', 'saving needs the files.write permission', null);
+        if (!editor.may('files.write')) return this.#deny(editor, 'textDocument/didSave', 'saving needs the files.write permission', null);
         try {
           await this.options.save(uri, doc.text, editor.who);
         } catch (err) {
@@ -487,7 +490,7 @@ export class LspHub extends EventEmitter {
     if (editor.isGuest) {
       try {
         const mapped = mapUris(lookup('client/registerCapability')!.params, params, editor.map!, 'filter') as { registrations: Registration[] };
-        params = { registrations: trimRegistrations(mapped.registrations, (p) => editor.who.has(p)) };
+        params = { registrations: trimRegistrations(mapped.registrations, (p) => editor.may(p)) };
       } catch {
         return;
       }

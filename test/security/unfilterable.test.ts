@@ -2,9 +2,9 @@
 // TypeScript server behind the hub. A guest never gets a location in an excluded file, but what the server derives
 // from that file and puts in an answer about a visible one reaches the guest, as in Live Share: a literal type (in a
 // diagnostic and a hover) and the host's absolute path of the excluded file (in a hover's text). The arguments of the
-// commands a server offers carry the host's absolute paths too, and a guest holding lsp.commands but not files.write
-// can run one that makes the server create a file on the host's disk and ask the host's editor to edit files. These
-// tests pin that behaviour: if one fails, lspair (or the server) has changed and SECURITY.md must say so.
+// commands a server offers carry the host's absolute paths too, and a command can make the server write to the host's
+// disk itself, past the hub: so lsp.commands counts only with files.write (a guest holding it alone runs nothing).
+// These tests pin that behaviour: if one fails, lspair (or the server) has changed and SECURITY.md must say so.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -39,7 +39,7 @@ interface Command {
   readonly arguments?: unknown[];
 }
 
-const s = suite<{ root: string; hub: LspHub; host: LspClient; viewer: LspClient; commander: LspClient }>('unfilterable');
+const s = suite<{ root: string; hub: LspHub; host: LspClient; viewer: LspClient; commandsAlone: LspClient; commander: LspClient }>('unfilterable');
 
 /** A guest of the hub holding only `permissions`, with app.ts open. */
 async function guest(hub: LspHub, id: string, permissions: string[]): Promise<LspClient> {
@@ -64,11 +64,12 @@ s.before(async (ctx) => {
   ctx.host = host.client;
   await ctx.host.initialize(policy.root);
   ctx.viewer = await guest(ctx.hub, 'viewer', []);
-  ctx.commander = await guest(ctx.hub, 'commander', ['lsp.commands']);
+  ctx.commandsAlone = await guest(ctx.hub, 'commands-alone', ['lsp.commands']);
+  ctx.commander = await guest(ctx.hub, 'commander', ['lsp.commands', 'files.write']);
 });
 
 s.after(async (ctx) => {
-  for (const client of [ctx.commander, ctx.viewer, ctx.host]) client?.dispose();
+  for (const client of [ctx.commander, ctx.commandsAlone, ctx.viewer, ctx.host]) client?.dispose();
   await ctx.hub?.close();
 });
 
@@ -96,15 +97,27 @@ async function offeredCommands(client: LspClient): Promise<{ title: string; comm
   return actions.flatMap((a) => (a.command ? [{ title: a.title, command: a.command }] : []));
 }
 
-s("the arguments of offered commands carry the host's absolute paths (a guest without lsp.commands gets no code action)", async ({ root, viewer, commander }) => {
+/** The message of the error `request` fails with (a failure if it succeeds). */
+async function refusal(request: Promise<unknown>, what: string): Promise<string> {
   try {
-    await offeredCommands(viewer);
-    assert.unreachable('a guest holding neither files.write nor lsp.commands gets code actions');
+    await request;
   } catch (error) {
-    assert.match((error as Error).message, /needs the files\.write or lsp\.commands permission/);
+    return (error as Error).message;
   }
+  assert.unreachable(`${what} is refused`);
+  return '';
+}
+
+s('lsp.commands without files.write runs nothing: no code action, no command', async ({ viewer, commandsAlone }) => {
+  assert.match(await refusal(offeredCommands(viewer), 'a code action for a guest holding neither'), /needs the files\.write or lsp\.commands permission \(the host/);
+  assert.match(await refusal(offeredCommands(commandsAlone), 'a code action for lsp.commands alone'), /lsp\.commands counts only with files\.write, as a command may write files \(the host can grant it: lspair guests grant commands-alone files\.write\)/);
+  const command = { command: '_typescript.organizeImports', arguments: [] };
+  assert.match(await refusal(commandsAlone.request('workspace/executeCommand', command), 'a command for lsp.commands alone'), /needs the lsp\.commands permission, and lsp\.commands counts only with files\.write/);
+});
+
+s("the arguments of offered commands carry the host's absolute paths", async ({ root, commander }) => {
   const offered = await offeredCommands(commander);
-  assert.ok(offered.length > 0, 'a guest with lsp.commands is offered commands');
+  assert.ok(offered.length > 0, 'a guest with lsp.commands and files.write is offered commands');
   const hostFile = path.join(root, 'src/app.ts');
   const naming = offered.filter((o) => JSON.stringify(o.command.arguments ?? []).includes(hostFile));
   assert.ok(naming.length > 0, `some name ${hostFile}: ${JSON.stringify(offered.map((o) => o.command))}`);
@@ -119,7 +132,7 @@ interface WorkspaceEdit {
 const editedFiles = (edit: WorkspaceEdit): string[] =>
   [...Object.keys(edit.changes ?? {}), ...(edit.documentChanges ?? []).map((c) => c.textDocument?.uri ?? c.uri ?? '')].map((uri) => fileURLToPath(uri));
 
-s("an offered command run by a guest without files.write makes the server create a file and ask the host's editor to edit", async ({ root, host, commander }) => {
+s("an offered command makes the server create a file on the host's disk itself, past the hub, and ask the host's editor to edit", async ({ root, host, commander }) => {
   const move = (await offeredCommands(commander)).find((o) => o.title === 'Move to a new file');
   assert.ok(move, 'the server offers "Move to a new file"');
   const src = path.join(root, 'src');
