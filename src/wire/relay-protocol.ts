@@ -28,6 +28,19 @@ export const CLOSE = {
 /** The largest WebSocket message a relay or a host's listener takes: a 16 MiB channel frame and its overhead. */
 export const MAX_MESSAGE = 17 * 1024 * 1024;
 
+/**
+ * The path of an upgrade request's target in origin form (`/v1/…`), or null for anything else: a request line may
+ * hold any text, and one that is not a path (`//host:99999/`, `/\x:1/`) must be refused, not parsed as a URL.
+ */
+export function requestPath(target: string | undefined): string | null {
+  try {
+    const url = new URL(target ?? '', 'http://relay.invalid');
+    return target?.startsWith('/') && url.host === 'relay.invalid' ? url.pathname : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Turns down a WebSocket upgrade with an HTTP status, before any WebSocket exists. */
 export function refuseUpgrade(socket: { end(data: string): unknown }, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
