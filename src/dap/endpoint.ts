@@ -1,9 +1,7 @@
 // One DAP peer over a pair of byte streams (a debug adapter's stdio, a client's socket, a guest's mux stream):
 // framed and bounded by the base protocol of wire/, every message checked for the DAP shape. Each endpoint
 // numbers what it sends in its own `seq` space, so every participant of a debug session has its own.
-import { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
-import { MessageReader, MessageWriter } from '../wire/content-length.js';
+import { FramedPeer, type PeerLimits } from '../wire/framed-peer.js';
 import { logger } from '../log.js';
 
 const log = logger('dap-endpoint');
@@ -36,12 +34,7 @@ export type Message = Request | Response | Event;
 /** What a sender gives: the endpoint numbers it. */
 export type Outgoing = Omit<Request, 'seq'> | Omit<Response, 'seq'> | Omit<Event, 'seq'>;
 
-export interface EndpointOptions {
-  /** Largest message accepted from the peer. */
-  readonly maxMessage: number;
-  /** Bytes that may wait for the peer to read them before it counts as stalled. */
-  readonly maxQueued: number;
-}
+export type EndpointOptions = PeerLimits;
 
 const NAME = /^[A-Za-z0-9_./$-]{1,128}$/;
 
@@ -103,51 +96,17 @@ export function errorResponse(req: { readonly seq: number; readonly command: str
  * Events: 'request', 'response', 'event' (each with the message), 'close' (a reason string, or null when the
  * peer simply hung up). Never emits 'error'.
  */
-export class Endpoint extends EventEmitter {
-  readonly #writer: MessageWriter;
+export class Endpoint extends FramedPeer {
   #nextSeq = 1;
-  #closed = false;
-
-  constructor(
-    input: Readable,
-    output: Writable,
-    options: EndpointOptions,
-    private readonly onClose: () => void = () => output.destroy(),
-  ) {
-    super();
-    this.#writer = new MessageWriter(output, options.maxQueued);
-    const reader = new MessageReader(input, options.maxMessage);
-    reader.on('message', (value: unknown) => this.#receive(value));
-    reader.on('garbage', () => log.debug('message body is not JSON; ignored'));
-    reader.on('error', (error: Error) => this.close(error.message));
-    input.on('error', (error: Error) => this.close(error.message));
-    output.on('error', (error: Error) => this.close(error.message));
-    input.on('close', () => this.close(null));
-    input.on('end', () => this.close(null));
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
 
   /** Sends a message numbered in this peer's seq space; returns its seq. */
   send(message: Outgoing): number {
     const seq = this.#nextSeq++;
-    if (this.#closed) return seq;
-    if (!this.#writer.write({ seq, ...message })) this.close('too slow: stopped reading what it was sent');
+    this.write({ seq, ...message });
     return seq;
   }
 
-  /** Ends the endpoint; `reason` null for an orderly end. Idempotent. */
-  close(reason: string | null): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.onClose();
-    this.emit('close', reason);
-  }
-
-  #receive(value: unknown): void {
-    if (this.#closed) return;
+  protected receive(value: unknown): void {
     const m = classify(value);
     if ('invalid' in m) {
       if (m.seq !== undefined && m.command !== undefined) this.send(errorResponse({ seq: m.seq, command: m.command }, `lspair: invalid request: ${m.invalid}`));
@@ -155,5 +114,9 @@ export class Endpoint extends EventEmitter {
       return;
     }
     this.emit(m.type, m);
+  }
+
+  protected garbage(): void {
+    log.debug('message body is not JSON; ignored');
   }
 }

@@ -10,7 +10,8 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostUris } from '../policy/index.js';
 import { logger } from '../log.js';
-import { AdapterProcess, type AdapterCommand } from './adapter-process.js';
+import { PEER_LIMITS } from '../wire/framed-peer.js';
+import { StdioProcess, TOOL_LIMITS, type ToolCommand } from '../wire/stdio-process.js';
 import { BreakpointBook, type Merged } from './breakpoints.js';
 import { trimCapabilities } from './capabilities.js';
 import { eventEntry, requestEntry, type RequestEntry } from './commands.js';
@@ -21,8 +22,8 @@ import { Dropped } from './sites.js';
 
 const log = logger('dap-hub');
 
-const GUEST_LIMITS = { maxMessage: 16 * 1024 * 1024, maxQueued: 64 * 1024 * 1024 };
-const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 256 * 1024 * 1024 };
+type AdapterProcess = StdioProcess<Endpoint>;
+
 /** Requests one participant may have waiting on the adapter at once. */
 const MAX_IN_FLIGHT = 256;
 /** How deep a guest's arguments may nest: deeper ones could not be encoded again, and could crash an adapter. */
@@ -33,7 +34,7 @@ const EXIT_GRACE_MS = 5000;
 export interface DapHubOptions {
   /** The adapter's name (of `lspair dap NAME`), for logs and messages. */
   readonly name: string;
-  readonly command: AdapterCommand;
+  readonly command: ToolCommand;
   readonly uris: HostUris;
 }
 
@@ -106,7 +107,7 @@ export class DapHub extends EventEmitter {
 
   /** Connects a client speaking DAP over `input`/`output` (a socket, or a guest's mux stream). */
   connect(input: Readable, output: Writable, who: Who): Participant {
-    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? GUEST_LIMITS : HOST_LIMITS);
+    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? PEER_LIMITS.guest : PEER_LIMITS.hostTool);
     const p = new Participant(endpoint, who);
     this.#participants.add(p);
     const inOrder = (work: () => unknown): void => {
@@ -328,7 +329,7 @@ export class DapHub extends EventEmitter {
   /** Starts the adapter for its owner: the owner's initialize goes to it, and its answer back at once. */
   #start(owner: Participant, req: Request): Promise<Body> {
     const { name, command, uris } = this.options;
-    const adapter = new AdapterProcess(name, command, fileURLToPath(uris.rootUri));
+    const adapter: AdapterProcess = new StdioProcess(`debug adapter '${name}'`, command, fileURLToPath(uris.rootUri), (stdout, stdin, onClose) => new Endpoint(stdout, stdin, TOOL_LIMITS, onClose));
     this.#adapter = adapter;
     // A fault handling one message is logged; it must not end the adapter's connection (the reader's errors do).
     const guard =

@@ -35,7 +35,7 @@ export function deliveryVersion(clientName: string, version: number): number {
   return version === 0 && clientName === 'Neovim' ? 1 : version;
 }
 
-/** Rejected deliveries in a row before the editor is re-synced whole. */
+/** Deliveries refused in a row with no typing to explain it before the editor is re-synced whole. */
 const MAX_RETRIES = 5;
 
 /** An edit delivered to the editor, whose echo may arrive over several didChange notifications. */
@@ -192,7 +192,7 @@ export class EditorView {
     for (let k = 0; k < changes.length; k++) {
       text = apply(text, fromChanges(text, [changes[k]!]));
       step = sent.states.indexOf(text, step);
-      if (step < 0) return this.#rejected(sent, changes);
+      if (step < 0) return this.#rejected(sent, changes, false); // the user typed first: expected, not a failure
       step++;
       if (step === sent.states.length) {
         this.#sent = null;
@@ -207,18 +207,21 @@ export class EditorView {
     return noop;
   }
 
-  /** The delivery was no echo: queued again; returns the user's changes (with any taken for an echo), as an op. */
-  #rejected(sent: Delivery, changes: readonly TextChange[]): TextOp {
+  /**
+   * The delivery was not applied: queued again. Returns the user's changes (with any taken for an echo), as an
+   * op. Only a refusal with no typing to explain it (`failed`) counts towards re-syncing the editor whole.
+   */
+  #rejected(sent: Delivery, changes: readonly TextChange[], failed: boolean): TextOp {
     this.#sent = null;
     this.#queued = compose(sent.op, this.#queued);
-    this.#rejections++;
+    if (failed) this.#rejections++;
     return fromChanges(this.#editor, [...sent.consumed, ...changes]);
   }
 
   /** An echo that never finished: the changes taken for its start were the user's. */
   #expire(sent: Delivery): void {
     if (this.#sent !== sent) return;
-    this.#userEdit(this.#rejected(sent, []));
+    this.#userEdit(this.#rejected(sent, [], true));
     this.#flush();
   }
 
@@ -242,10 +245,8 @@ export class EditorView {
       (applied) => {
         if (this.#sent !== sent) return; // settled by its echo, or found refused
         if (applied) return this.#later(() => this.#expire(sent), ECHO_WAIT_MS); // its echo will settle it
-        // Rejected (its version moved on): sent again after the editor's next didChange says where it is.
-        this.#sent = null;
-        this.#queued = compose(sent.op, this.#queued);
-        this.#rejections++;
+        // Refused (its version moved on): sent again after the editor's next didChange says where it is.
+        this.#userEdit(this.#rejected(sent, [], false));
       },
       () => undefined,
     );

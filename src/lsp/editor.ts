@@ -26,7 +26,6 @@ export const MAX_IN_FLIGHT = 256;
 export class Editor {
   /** Set by its `initialize`: until then it may send nothing else. */
   capabilities: ClientCapabilities | null = null;
-  inFlight = 0;
   /** Its open documents (host URIs) and its part in each. */
   readonly docs = new Map<string, Member>();
   /** Its `clientInfo.name`, for the few editor habits the hub must know (Neovim's version 0). */

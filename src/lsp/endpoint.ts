@@ -2,10 +2,8 @@
 // stream): framed, bounded, validated. Every message that arrives is classified as a request, a notification or
 // a response; anything else is answered with the JSON-RPC error it deserves, and a framing fault or a peer too
 // slow to read what we send ends the endpoint with a reason.
-import { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
 import { ErrorCodes, type NotificationMessage, type RequestMessage, type ResponseMessage } from 'vscode-jsonrpc';
-import { MessageReader, MessageWriter } from '../wire/content-length.js';
+import { FramedPeer, type PeerLimits } from '../wire/framed-peer.js';
 
 export type Id = number | string;
 export type Request = RequestMessage & { id: Id; params?: unknown };
@@ -13,12 +11,7 @@ export type Notification = NotificationMessage & { params?: unknown };
 export type Response = ResponseMessage;
 export type Message = Request | Notification | Response;
 
-export interface EndpointOptions {
-  /** Largest message accepted from the peer. */
-  readonly maxMessage: number;
-  /** Bytes that may wait for the peer to read them before it counts as stalled. */
-  readonly maxQueued: number;
-}
+export type EndpointOptions = PeerLimits;
 
 export function errorResponse(id: Id | null, code: number, message: string): Response {
   return { jsonrpc: '2.0', id, error: { code, message } };
@@ -55,52 +48,21 @@ export function classify(value: unknown): Classified {
  * Events: 'request', 'notification', 'response' (each with the message), 'close' (a reason string, or null
  * when the peer simply hung up). Never emits 'error'.
  */
-export class Endpoint extends EventEmitter {
-  readonly #writer: MessageWriter;
-  #closed = false;
-
-  constructor(
-    input: Readable,
-    output: Writable,
-    options: EndpointOptions,
-    private readonly onClose: () => void = () => output.destroy(),
-  ) {
-    super();
-    this.#writer = new MessageWriter(output, options.maxQueued);
-    const reader = new MessageReader(input, options.maxMessage);
-    reader.on('message', (value: unknown) => this.#receive(value));
-    reader.on('garbage', () => this.send(errorResponse(null, ErrorCodes.ParseError, 'message body is not JSON')));
-    reader.on('error', (error: Error) => this.close(error.message));
-    input.on('error', (error: Error) => this.close(error.message));
-    output.on('error', (error: Error) => this.close(error.message));
-    input.on('close', () => this.close(null));
-    input.on('end', () => this.close(null));
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
+export class Endpoint extends FramedPeer {
   send(message: Message): void {
-    if (this.#closed) return;
-    if (!this.#writer.write(message)) this.close('too slow: stopped reading what it was sent');
+    this.write(message);
   }
 
-  /** Ends the endpoint; `reason` null for an orderly end. Idempotent. */
-  close(reason: string | null): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.onClose();
-    this.emit('close', reason);
-  }
-
-  #receive(value: unknown): void {
-    if (this.#closed) return;
+  protected receive(value: unknown): void {
     const c = classify(value);
     if (c.kind === 'invalid') {
       // A notification that is invalid has no id to answer; JSON-RPC answers with a null id.
       return this.send(errorResponse(c.id, ErrorCodes.InvalidRequest, c.reason));
     }
     this.emit(c.kind, c.message);
+  }
+
+  protected garbage(): void {
+    this.send(errorResponse(null, ErrorCodes.ParseError, 'message body is not JSON'));
   }
 }

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import picomatch from 'picomatch';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import {
@@ -25,7 +25,8 @@ import { COEDIT, CoEditing } from './coediting.js';
 import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
-import { ServerProcess, type ServerCommand } from './server-process.js';
+import { PEER_LIMITS } from '../wire/framed-peer.js';
+import { StdioProcess, TOOL_LIMITS, type ToolCommand } from '../wire/stdio-process.js';
 import { ForgedData } from './seal.js';
 import type { Shape } from './shape.js';
 import { Malformed, Refused, mapUris, strip } from './walk.js';
@@ -33,8 +34,8 @@ import { SHARE_SCHEME, type HostUris } from '../policy/index.js';
 
 const log = logger('lsp-hub');
 
-const GUEST_LIMITS = { maxMessage: 16 * 1024 * 1024, maxQueued: 64 * 1024 * 1024 };
-const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 256 * 1024 * 1024 };
+type ServerProcess = StdioProcess<Endpoint>;
+
 /** Crashes tolerated within RESTART_WINDOW_MS before the hub gives up on a server. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 180_000;
@@ -42,7 +43,7 @@ const RESTART_WINDOW_MS = 180_000;
 export interface HubOptions {
   /** The server's name (of `lspair lsp NAME`), for logs and messages. */
   readonly name: string;
-  readonly command: ServerCommand;
+  readonly command: ToolCommand;
   readonly initializationOptions?: Readonly<Record<string, unknown>>;
   /** Served to `workspace/configuration` and sent once with `workspace/didChangeConfiguration`. */
   readonly settings?: Readonly<Record<string, unknown>>;
@@ -122,7 +123,7 @@ export class LspHub extends EventEmitter {
 
   /** Connects an editor speaking LSP over `input`/`output` (a socket, or a guest's mux stream). */
   connect(input: Readable, output: Writable, who: Participant): Editor {
-    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? GUEST_LIMITS : HOST_LIMITS);
+    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? PEER_LIMITS.guest : PEER_LIMITS.hostTool);
     const editor = new Editor(endpoint, who, who.kind === 'guest' ? this.options.uris.forGuest : null);
     this.#editors.add(editor);
     if (this.#idle) clearTimeout(this.#idle);
@@ -172,7 +173,7 @@ export class LspHub extends EventEmitter {
     const entry = lookup(req.method);
     const refusal = this.#gate(editor, entry, req.method, 'request');
     if (refusal) return this.#deny(editor, req.method, refusal, fail);
-    if (editor.inFlight >= MAX_IN_FLIGHT) return fail(LSPErrorCodes.RequestFailed, `more than ${MAX_IN_FLIGHT} requests waiting; wait for answers`);
+    if (editor.requests.size >= MAX_IN_FLIGHT) return fail(LSPErrorCodes.RequestFailed, `more than ${MAX_IN_FLIGHT} requests waiting; wait for answers`);
     let params: unknown = req.params;
     try {
       params = this.#mapFromEditor(editor, entry, params);
@@ -180,6 +181,9 @@ export class LspHub extends EventEmitter {
       if (err instanceof Refused) return this.#deny(editor, req.method, this.#whyRefused(err), fail);
       if (err instanceof ForgedData) return this.#deny(editor, req.method, err.message, fail);
       return fail(ErrorCodes.InvalidParams, `invalid params: ${(err as Error).message}`);
+    }
+    if (editor.isGuest && req.method === 'workspace/executeCommand' && !editor.seal.offered(params)) {
+      return this.#deny(editor, req.method, 'a guest may run only a command the language server offered it (in a code action, code lens, completion item or inlay hint), with the arguments it came with', fail);
     }
     try {
       await this.#ensureServer();
@@ -192,7 +196,6 @@ export class LspHub extends EventEmitter {
     const serverId = this.#nextServerId++;
     this.#calls.set(serverId, { kind: 'editor', editor, id: req.id, entry, tokens });
     editor.requests.set(req.id, serverId);
-    editor.inFlight++;
     this.#server!.endpoint.send({ jsonrpc: '2.0', id: serverId, method: req.method, params: params as object });
   }
 
@@ -410,7 +413,6 @@ export class LspHub extends EventEmitter {
     for (const token of call.tokens) this.#tokens.delete(token);
     if (editor.requests.get(call.id) !== r.id) return; // the editor left
     editor.requests.delete(call.id);
-    editor.inFlight--;
     editor.endpoint.send(this.#answerFor(editor, call.id, call.entry, r));
   }
 
@@ -595,7 +597,7 @@ export class LspHub extends EventEmitter {
 
   async #start(): Promise<InitializeResult> {
     const { name, command, uris } = this.options;
-    const server = new ServerProcess(name, command, new URL(uris.rootUri).pathname);
+    const server: ServerProcess = new StdioProcess(`language server '${name}'`, command, fileURLToPath(uris.rootUri), (stdout, stdin, onClose) => new Endpoint(stdout, stdin, TOOL_LIMITS, onClose));
     this.#server = server;
     this.#fromServer(server);
     server.once('exit', (how: string) => this.#exited(server, how));
@@ -635,7 +637,6 @@ export class LspHub extends EventEmitter {
       if (call.kind === 'hub') call.resolve(lost);
       else if (call.editor.requests.get(call.id) === serverId) {
         call.editor.requests.delete(call.id);
-        call.editor.inFlight--;
         call.editor.endpoint.send({ ...lost, id: call.id });
       }
     }
