@@ -13,10 +13,10 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { COMMANDS, DapHub, HOST, type DapPermission } from '../../src/dap/index.js';
-import { Endpoint, type Message, type Response } from '../../src/dap/endpoint.js';
+import { Endpoint, type Message, type Request, type Response } from '../../src/dap/endpoint.js';
 import { HostUris, Policy } from '../../src/policy/index.js';
-import { MessageReader } from '../../src/wire/content-length.js';
 import { tmpdir } from '../helpers/tmp.js';
+import { GuestPipe, first, leaked } from './guest-pipe.js';
 import { target } from './harness.js';
 import { desync, field, framed, hostile, jsonBytes, junkBody, misframed, oddNumber, type Desync } from './hostile.js';
 
@@ -108,91 +108,71 @@ function bodyOf(m: Input, seq: number): Buffer {
   return jsonBytes({ seq: m.seq === undefined ? 100 + seq : m.seq, type: 'request', command: m.command, ...(m.args === undefined ? {} : { arguments: m.args }) });
 }
 
-/** A client on our side of a pair of streams the hub speaks on. */
-function client(hub: DapHub, who: Parameters<DapHub['connect']>[2]): { endpoint: Endpoint; input: PassThrough; output: PassThrough } {
+/** The host's own debug client: it owns the session and answers the adapter's reverse requests. */
+function owner(hub: DapHub): Endpoint {
   const input = new PassThrough();
   const output = new PassThrough();
-  hub.connect(input, output, who);
-  return { endpoint: new Endpoint(output, input, { maxMessage: 1 << 30, maxQueued: 1 << 30 }), input, output };
+  hub.connect(input, output, HOST);
+  const endpoint = new Endpoint(output, input, { maxMessage: 1 << 30, maxQueued: 1 << 30 });
+  endpoint.on('request', (r: Request) => endpoint.send({ type: 'response', request_seq: r.seq, command: r.command, success: true, body: {} }));
+  return endpoint;
 }
 
-/** The response to `seq` on `endpoint`, or null after `ms`. */
-function response(endpoint: Endpoint | MessageReader, seq: number, ms: number): Promise<Response | null> {
-  return new Promise((resolve) => {
-    const event = endpoint instanceof Endpoint ? 'response' : 'message';
-    const timer = setTimeout(() => (endpoint.off(event, onMessage), resolve(null)), ms);
-    const onMessage = (m: Message): void => {
-      if (m.type !== 'response' || m.request_seq !== seq) return;
-      clearTimeout(timer);
-      endpoint.off(event, onMessage);
-      resolve(m);
-    };
-    endpoint.on(event, onMessage);
-  });
-}
+const isResponse = (seq: number) => (m: Message) => m.type === 'response' && m.request_seq === seq;
 
-interface Ctx {
+export interface Ctx {
   readonly root: string;
   readonly hub: DapHub;
   readonly owner: Endpoint;
   ended: number;
 }
 
-async function setup(): Promise<Ctx> {
+/** A session of the fake adapter, launched and configured by the host's client. */
+export async function debugSession(): Promise<Ctx> {
   const root = path.join(tmpdir('lspair-fuzz-dap-'), 'py');
   cpSync(FIXTURE, root, { recursive: true });
   appendFileSync(path.join(root, 'private/vault.py'), `# ${CANARY}\n`);
-  process.env.LSPAIR_CANARY = CANARY; // the fake adapter's
-  const hub = new DapHub({ name: 'fuzz', command: { command: process.execPath, args: [FAKE, root] }, uris: new HostUris(new Policy(root), true) });
-  const owner = client(hub, HOST).endpoint;
-  owner.on('request', (r: { seq: number; command: string }) => owner.send({ type: 'response', request_seq: r.seq, command: r.command, success: true, body: {} }));
-  const ask = async (command: string, args: object = {}): Promise<void> => {
-    const r = await response(owner, owner.send({ type: 'request', command, arguments: args }), 5000);
+  const hub = new DapHub({ name: 'fuzz', command: { command: process.execPath, args: [FAKE, root, CANARY] }, uris: new HostUris(new Policy(root), true) });
+  const host = owner(hub);
+  for (const [command, args] of [['initialize', { adapterID: 'fuzz', pathFormat: 'path' }], ['launch', {}], ['configurationDone', {}]] as const) {
+    const r = await first<Response>(host, 'response', isResponse(host.send({ type: 'request', command, arguments: args })), 5000);
     if (!r?.success) throw new Error(`the owner's ${command} failed: ${JSON.stringify(r)}`);
-  };
-  await ask('initialize', { adapterID: 'fuzz', pathFormat: 'path' });
-  await ask('launch');
-  await ask('configurationDone');
-  const ctx: Ctx = { root, hub, owner, ended: 0 };
+  }
+  const ctx: Ctx = { root, hub, owner: host, ended: 0 };
   hub.on('ended', () => ctx.ended++);
   return ctx;
 }
 
-/** The forms the canary could take in what a guest receives, and the host's folder. */
-function leaked(bytes: Buffer, root: string): string | null {
-  const forms = [CANARY, Buffer.from(CANARY, 'utf16le').toString('latin1'), Buffer.from(CANARY).toString('hex'), root];
-  return forms.find((form) => bytes.toString('utf8').includes(form) || bytes.toString('latin1').includes(form)) ?? null;
+/** A request from the guest, answered (or null after `ms`). */
+export function ask(pipe: GuestPipe, seq: number, command: string, args: object, ms: number): Promise<Response | null> {
+  const answered = pipe.next<Message>(isResponse(seq), ms) as Promise<Response | null>;
+  pipe.input.write(framed(jsonBytes({ seq, type: 'request', command, arguments: args })));
+  return answered;
+}
+
+/** A fresh guest with `c`'s permissions, attached (and holding the visible frame's handles if `c.inspect`). */
+export async function join(ctx: Ctx, c: Pick<Case, 'permissions' | 'inspect'>, ms: number): Promise<GuestPipe> {
+  const permissions = new Set(c.permissions);
+  const pipe = new GuestPipe();
+  ctx.hub.connect(pipe.input, pipe.output, { kind: 'guest', id: 'fuzz', has: (p) => permissions.has(p) });
+  if (!(await ask(pipe, 1, 'initialize', { adapterID: 'fuzz', pathFormat: 'path' }, ms))?.success) throw new Error('the guest could not initialize');
+  await ask(pipe, 2, 'attach', {}, ms);
+  if (c.inspect) await ask(pipe, 3, 'stackTrace', { threadId: 1 }, ms);
+  return pipe;
 }
 
 async function run(ctx: Ctx, c: Case, answerMs: number): Promise<void> {
-  const permissions = new Set(c.permissions);
   const ended = ctx.ended;
-  const input = new PassThrough();
-  const output = new PassThrough();
-  const received: Buffer[] = [];
-  output.on('data', (chunk: Buffer) => received.push(chunk));
-  const reader = new MessageReader(output, 1 << 30);
-  reader.on('error', () => undefined);
-  let closed = false;
-  output.on('close', () => (closed = true));
-  ctx.hub.connect(input, output, { kind: 'guest', id: 'fuzz', has: (p) => permissions.has(p) });
-  const send = (seq: number, command: string, args: object = {}): Promise<Response | null> => {
-    const answered = response(reader, seq, answerMs);
-    input.write(framed(jsonBytes({ seq, type: 'request', command, arguments: args })));
-    return answered;
-  };
-  if (!(await send(1, 'initialize', { adapterID: 'fuzz', pathFormat: 'path' }))?.success) throw new Error('the guest could not initialize');
-  await send(2, 'attach');
-  if (c.inspect) await send(3, 'stackTrace', { threadId: 1 });
-  c.messages.forEach((m, i) => input.write(framed(bodyOf(m, i))));
-  if (c.tail) input.write(misframed(bodyOf(c.tail.message, c.messages.length), c.tail.desync));
-  const probed = c.tail ? null : await send(99_999, 'threads');
-  const ownerProbed = await response(ctx.owner, ctx.owner.send({ type: 'request', command: 'threads', arguments: {} }), answerMs);
-  const cutOff = closed;
-  input.end();
+  const pipe = await join(ctx, c, answerMs);
+  c.messages.forEach((m, i) => pipe.input.write(framed(bodyOf(m, i))));
+  if (c.tail) pipe.input.write(misframed(bodyOf(c.tail.message, c.messages.length), c.tail.desync));
+  const probed = c.tail ? null : await ask(pipe, 99_999, 'threads', {}, answerMs);
+  const ownerProbed = await first<Message>(ctx.owner, 'response', isResponse(ctx.owner.send({ type: 'request', command: 'threads', arguments: {} })), answerMs);
+  const cutOff = pipe.cutOff;
+  pipe.input.end();
   await new Promise((resolve) => setImmediate(resolve));
 
-  const form = leaked(Buffer.concat(received), ctx.root);
+  const form = leaked(pipe.received, [CANARY, ctx.root]);
   if (form) throw new Error(`the guest received ${JSON.stringify(form)}`);
   if (!c.tail && cutOff) throw new Error('a guest that sent only well-framed messages was cut off');
   if (!c.tail && !probed) throw new Error('a guest that sent only well-framed messages got no answer to threads');
@@ -209,10 +189,10 @@ export const dapFuzzer = target<Case, Ctx>({
     messages: fc.array(message, { minLength: 1, maxLength: 8 }),
     tail: fc.option(fc.record({ message, desync }), { freq: 4 }),
   }),
-  shortRuns: 250,
-  timeoutMs: 10_000,
-  setup,
-  run: (ctx, c) => run(ctx, c, 2000),
+  shortRuns: 60,
+  timeoutMs: 12_000,
+  setup: debugSession,
+  run: (ctx, c) => run(ctx, c, 3000),
   teardown: async (ctx) => {
     await ctx.hub.close();
   },

@@ -1,22 +1,19 @@
 // A deterministic debug adapter for the DAP hub's fuzzer: fast, and built to leak. Its debuggee is stopped in
 // two frames, one in the share's app.py and one in the excluded private/vault.py; every handle that belongs to the
-// excluded file (frame 2, variables 666, source 77, location 99) leads to the canary (LSPAIR_CANARY), as does any
+// excluded file (frame 2, variables 666, source 77, location 99) leads to the canary (argv[3]), as does any
 // request that names the excluded file; events, reverse requests and an extra top-level field carry it where the
-// hub must drop them. A guest must never see the canary whatever it sends. argv[2] is the shared folder.
+// hub must drop them. A guest must never see the canary whatever it sends. argv[2] is the shared folder, argv[3] the canary.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { listen, send as write } from './fake-stdio.mjs';
 
-const CANARY = process.env.LSPAIR_CANARY ?? 'CANARY';
+const CANARY = process.argv[3] ?? 'CANARY';
 const ROOT = process.argv[2] ?? '/nowhere';
 const APP = path.join(ROOT, 'app.py');
 const VAULT = path.join(ROOT, 'private', 'vault.py');
-let buffer = Buffer.alloc(0);
 let seq = 1;
 
-function send(message) {
-  const body = Buffer.from(JSON.stringify({ seq: seq++, statistics: CANARY, ...message }));
-  process.stdout.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]));
-}
+const send = (message) => write({ seq: seq++, statistics: CANARY, ...message });
 const respond = (req, body, success = true, message) => send({ type: 'response', request_seq: req.seq, command: req.command, success, ...(message ? { message } : {}), ...(body ? { body } : {}) });
 const event = (name, body) => send({ type: 'event', event: name, ...(body ? { body } : {}) });
 
@@ -111,16 +108,4 @@ function receive(m) {
   }
 }
 
-process.stdin.on('data', (chunk) => {
-  buffer = Buffer.concat([buffer, chunk]);
-  for (;;) {
-    const end = buffer.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const length = Number(/Content-Length: (\d+)/i.exec(buffer.subarray(0, end).toString())?.[1] ?? 0);
-    if (buffer.length < end + 4 + length) return;
-    const body = buffer.subarray(end + 4, end + 4 + length).toString();
-    buffer = buffer.subarray(end + 4 + length);
-    receive(JSON.parse(body));
-  }
-});
-process.stdin.on('end', () => process.exit(0));
+listen(receive);

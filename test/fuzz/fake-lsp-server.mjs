@@ -1,20 +1,16 @@
 // A deterministic language server for the LSP hub's fuzzer: fast, and built to leak. Every answer also points
-// into the excluded file (secret/vault.ts), with the canary (LSPAIR_CANARY) in each text the hub must drop along
+// into the excluded file (secret/vault.ts), with the canary (argv[2]) in each text the hub must drop along
 // with it; anything asked about the excluded file is answered with the canary itself; notifications, progress,
 // registrations and requests that belong to the host carry it too; a few answers are malformed. A guest must
-// never see the canary whatever it sends. Everything it needs comes from initialize (rootUri) and the environment.
-import { Buffer } from 'node:buffer';
+// never see the canary whatever it sends. Everything else it needs comes from initialize (rootUri).
+import { listen, send as write } from './fake-stdio.mjs';
 
-const CANARY = process.env.LSPAIR_CANARY ?? 'CANARY';
+const CANARY = process.argv[2] ?? 'CANARY';
 let root = 'file:///nowhere';
 let vault = `${root}/secret/vault.ts`;
-let buffer = Buffer.alloc(0);
 let nextId = 1;
 
-function send(message) {
-  const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...message }));
-  process.stdout.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]));
-}
+const send = (message) => write({ jsonrpc: '2.0', ...message });
 const notify = (method, params) => send({ method, params });
 const ask = (method, params) => send({ id: `fake-${nextId++}`, method, params });
 
@@ -110,16 +106,4 @@ function receive(m) {
   else send({ id: m.id, result });
 }
 
-process.stdin.on('data', (chunk) => {
-  buffer = Buffer.concat([buffer, chunk]);
-  for (;;) {
-    const end = buffer.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const length = Number(/Content-Length: (\d+)/i.exec(buffer.subarray(0, end).toString())?.[1] ?? 0);
-    if (buffer.length < end + 4 + length) return;
-    const body = buffer.subarray(end + 4, end + 4 + length).toString();
-    buffer = buffer.subarray(end + 4 + length);
-    receive(JSON.parse(body));
-  }
-});
-process.stdin.on('end', () => process.exit(0));
+listen(receive);

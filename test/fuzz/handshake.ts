@@ -5,21 +5,11 @@
 // never fail with another kind of error.
 import fc from 'fast-check';
 import { HandshakeError } from '../../src/crypto/errors.js';
-import type { Handshake } from '../../src/crypto/handshake.js';
-import { parties } from '../crypto/helpers.js';
+import { LOW_ORDER_POINTS, exchange, parties } from '../crypto/helpers.js';
 import { target } from './harness.js';
 import { mutateAll, mutations, sameBytes, type Mutation } from './mutate.js';
 
-/** X25519 points of small order (and their non-canonical encodings): a DH with one of them is all zeros. */
-const LOW_ORDER = [
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
-  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-].map((hex) => new Uint8Array(Buffer.from(hex, 'hex')));
+const LOW_ORDER = LOW_ORDER_POINTS.map((hex) => new Uint8Array(Buffer.from(hex, 'hex')));
 
 type Bend =
   | { readonly kind: 'mutate'; readonly mutations: readonly Mutation[] }
@@ -39,21 +29,12 @@ interface Ctx {
   readonly stranger: ReturnType<typeof parties>;
 }
 
-/** The three messages of a complete exchange. */
-function exchange(guest: Handshake, host: Handshake): Uint8Array[] {
-  const m1 = guest.start()!;
-  const m2 = host.receive(m1).reply!;
-  const m3 = guest.receive(m2).reply!;
-  host.receive(m3);
-  return [m1, m2, m3];
-}
-
 function bent(bend: Exclude<Bend, { kind: 'replay' }>, phase: number, original: Uint8Array, ctx: Ctx, ours: Uint8Array[]): Uint8Array {
   switch (bend.kind) {
     case 'mutate':
       return mutateAll(original, bend.mutations);
     case 'foreign':
-      return exchange(ctx.stranger.guest(), ctx.stranger.host())[phase]!;
+      return exchange(ctx.stranger.guest(), ctx.stranger.host()).messages[phase]!;
     case 'other':
       return ours[bend.which % ours.length]!;
     case 'low-order':
@@ -77,7 +58,7 @@ async function run(ctx: Ctx, c: Case): Promise<void> {
   const host = ctx.setup.host();
   try {
     if (c.bend.kind === 'replay') {
-      const old = exchange(ctx.setup.guest(), ctx.setup.host());
+      const old = exchange(ctx.setup.guest(), ctx.setup.host()).messages;
       host.receive(old[0]!); // a message 1 cannot be told from a fresh one; the host's answer goes nowhere
       return refused(() => host.receive(old[2]!), 'a replayed message 3');
     }

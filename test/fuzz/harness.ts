@@ -58,7 +58,7 @@ export interface Fuzzer {
 }
 
 /** Uncaught exceptions and unhandled rejections while `work` runs; the process's own handling is back after. */
-async function guarded<T>(work: (caught: unknown[]) => Promise<T>): Promise<T> {
+export async function guarded<T>(work: (caught: unknown[]) => Promise<T>): Promise<T> {
   const caught: unknown[] = [];
   const record = (error: unknown): void => void caught.push(error);
   process.on('uncaughtException', record);

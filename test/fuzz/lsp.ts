@@ -10,15 +10,15 @@
 // answered; the language server restarted because of what a guest sent.
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { HOST, LspHub, METHODS, type LspPermission } from '../../src/lsp/index.js';
+import type { ToolCommand } from '../../src/wire/stdio-process.js';
 import type { Shape } from '../../src/lsp/shape.js';
 import { HostUris, Policy } from '../../src/policy/index.js';
-import { MessageReader } from '../../src/wire/content-length.js';
 import { tmpdir } from '../helpers/tmp.js';
 import { LspClient } from '../lsp/lsp-client.js';
+import { GuestPipe, leaked } from './guest-pipe.js';
 import { target } from './harness.js';
 import { SHARED, desync, field, framed, hostile, jsonBytes, junkBody, misframed, oddNumber, uri, type Desync } from './hostile.js';
 
@@ -130,91 +130,84 @@ function bodyOf(m: Message, seq: number): Buffer {
   return jsonBytes(body);
 }
 
-interface Ctx {
+export interface Ctx {
   readonly root: string;
   readonly hub: LspHub;
   readonly host: LspClient;
 }
 
-/** The forms the canary could take in what a guest receives. */
-function leaked(bytes: Buffer, root: string): string | null {
-  const text = bytes.toString('utf8');
-  const forms = [CANARY, Buffer.from(CANARY, 'utf16le').toString('latin1'), Buffer.from(CANARY).toString('hex'), root, encodeURI(root)];
-  for (let shift = 0; shift < 3; shift++) forms.push(Buffer.from(CANARY.slice(shift)).toString('base64').slice(0, 24));
-  return forms.find((form) => text.includes(form) || bytes.toString('latin1').includes(form)) ?? null;
+interface Server {
+  readonly command: ToolCommand;
+  /** Resolves once the server answers with what it knows of the whole project (not with a first guess). */
+  ready(host: LspClient, root: string): Promise<void>;
 }
 
-async function setup(command: { command: string; args: string[] }): Promise<Ctx> {
+/** A hub whose host editor has the share open, excluded file included. */
+export async function lspWorld(server: Server): Promise<Ctx> {
   const root = path.join(tmpdir('lspair-fuzz-lsp-'), 'share');
   cpSync(FIXTURE, root, { recursive: true });
   const policy = new Policy(root);
-  process.env.LSPAIR_CANARY = CANARY; // the fake server's
-  const hub = new LspHub({ name: 'fuzz', command, uris: new HostUris(policy, true), save: async () => undefined, idleMs: 60_000 });
+  const hub = new LspHub({ name: 'fuzz', command: server.command, uris: new HostUris(policy, true), save: async () => undefined, idleMs: 60_000 });
   const host = LspClient.pair();
   hub.connect(host.input, host.output, HOST);
   await host.client.initialize(policy.root);
+  // The host's editor opens the excluded file, so the server knows it and its canary could leak through answers.
   for (const rel of ['secret/vault.ts', 'src/main.ts']) {
     await host.client.open(pathToFileURL(path.join(policy.root, rel)).href, 'typescript', readFileSync(path.join(policy.root, rel), 'utf8'));
   }
+  await server.ready(host.client, policy.root);
   return { root: policy.root, hub, host: host.client };
 }
 
-/** Resolves with the answer to request `id` (or null once `ms` passed). */
-function answer(reader: MessageReader, id: unknown, ms: number): Promise<unknown> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => (reader.off('message', onMessage), resolve(null)), ms);
-    const onMessage = (m: { id?: unknown; method?: unknown }): void => {
-      if (m.id !== id || m.method !== undefined) return;
-      clearTimeout(timer);
-      reader.off('message', onMessage);
-      resolve(m);
-    };
-    reader.on('message', onMessage);
-  });
+/** The answer to request `id`, or null after `ms`. */
+export const answer = (pipe: GuestPipe, id: unknown, ms: number) => pipe.next<{ id?: unknown; method?: unknown }>((m) => m.id === id && m.method === undefined, ms);
+
+export const frame = (message: object): Buffer => framed(jsonBytes(message));
+const HOVER = { textDocument: { uri: SHARED[0] }, position: { line: 0, character: 10 } };
+
+/** A fresh guest with `permissions`, initialized, with two shared documents open. */
+export async function join(ctx: Ctx, permissions: ReadonlySet<LspPermission>, answerMs: number): Promise<GuestPipe> {
+  const pipe = new GuestPipe();
+  ctx.hub.connect(pipe.input, pipe.output, { kind: 'guest', id: 'fuzz', has: (p) => permissions.has(p) });
+  const hello = answer(pipe, 1, answerMs);
+  pipe.input.write(frame({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: 'lspair:/', capabilities: { window: { workDoneProgress: true } } } }));
+  pipe.input.write(frame({ jsonrpc: '2.0', method: 'initialized', params: {} }));
+  for (const doc of SHARED.slice(0, 2)) pipe.input.write(frame({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: doc, languageId: 'typescript', version: 1, text: '' } } }));
+  if (!(await hello)) throw new Error('the guest got no answer to initialize');
+  return pipe;
+}
+
+/** Whether the host's editor still gets answers (an error is an answer). */
+function hostAnswers(ctx: Ctx, ms: number): Promise<boolean> {
+  const hover = ctx.host.request('textDocument/hover', { ...HOVER, textDocument: { uri: pathToFileURL(path.join(ctx.root, 'src/main.ts')).href } });
+  return Promise.race([hover.then(() => true, () => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 }
 
 async function run(ctx: Ctx, c: Case, answerMs: number): Promise<void> {
   const pid = ctx.hub.serverPid;
-  const permissions = new Set(c.permissions);
-  const input = new PassThrough();
-  const output = new PassThrough();
-  const received: Buffer[] = [];
-  output.on('data', (chunk: Buffer) => received.push(chunk));
-  const reader = new MessageReader(output, 1 << 30);
-  reader.on('error', () => undefined);
-  let closed = false;
-  output.on('close', () => (closed = true));
-  ctx.hub.connect(input, output, { kind: 'guest', id: 'fuzz', has: (p) => permissions.has(p) });
-  const hello = answer(reader, 1, answerMs);
-  input.write(framed(jsonBytes({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: 'lspair:/', capabilities: { window: { workDoneProgress: true } } } })));
-  input.write(framed(jsonBytes({ jsonrpc: '2.0', method: 'initialized', params: {} })));
-  for (const doc of SHARED.slice(0, 2)) input.write(framed(jsonBytes({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: doc, languageId: 'typescript', version: 1, text: '' } } })));
-  if (!(await hello)) throw new Error('the guest got no answer to initialize');
-  c.messages.forEach((m, i) => input.write(framed(bodyOf(m, i))));
-  if (c.tail) input.write(misframed(bodyOf(c.tail.message, c.messages.length), c.tail.desync));
+  const pipe = await join(ctx, new Set(c.permissions), answerMs);
+  c.messages.forEach((m, i) => pipe.input.write(framed(bodyOf(m, i))));
+  if (c.tail) pipe.input.write(misframed(bodyOf(c.tail.message, c.messages.length), c.tail.desync));
   // A guest in step is asked to hover; the hub has read everything before it once the answer is there.
-  const probe = c.tail ? Promise.resolve(null) : answer(reader, 'probe', answerMs);
-  if (!c.tail) input.write(framed(jsonBytes({ jsonrpc: '2.0', id: 'probe', method: 'textDocument/hover', params: { textDocument: { uri: SHARED[0] }, position: { line: 0, character: 10 } } })));
+  const probe = c.tail ? Promise.resolve(null) : answer(pipe, 'probe', answerMs);
+  if (!c.tail) pipe.input.write(frame({ jsonrpc: '2.0', id: 'probe', method: 'textDocument/hover', params: HOVER }));
   const probed = await probe;
-  const hostProbe = await Promise.race([
-    ctx.host.request('textDocument/hover', { textDocument: { uri: pathToFileURL(path.join(ctx.root, 'src/main.ts')).href }, position: { line: 0, character: 10 } }).then(() => true, () => true),
-    new Promise((resolve) => setTimeout(() => resolve(false), answerMs)),
-  ]);
-  const cutOff = closed;
-  input.end();
+  const hostProbed = await hostAnswers(ctx, answerMs);
+  const cutOff = pipe.cutOff;
+  pipe.input.end();
   await new Promise((resolve) => setImmediate(resolve));
 
-  const form = leaked(Buffer.concat(received), ctx.root);
+  const form = leaked(pipe.received, [CANARY, ctx.root]);
   if (form) throw new Error(`the guest received ${JSON.stringify(form.slice(0, 40))}`);
   if (!c.tail && !leaves(c)) {
     if (cutOff) throw new Error('a guest that sent only well-framed messages was cut off');
     if (!probed) throw new Error('a guest that sent only well-framed messages got no answer to a hover');
   }
-  if (!hostProbe) throw new Error("the host's editor got no answer after a guest's messages");
+  if (!hostProbed) throw new Error("the host's editor got no answer after a guest's messages");
   if (ctx.hub.serverPid !== pid) throw new Error(`the language server was restarted (pid ${pid} → ${ctx.hub.serverPid}) after a guest's messages`);
 }
 
-function lspTarget(name: string, what: string, command: { command: string; args: string[] }, shortRuns: number, answerMs: number) {
+function lspTarget(name: string, what: string, server: Server, shortRuns: number, answerMs: number) {
   return target<Case, Ctx>({
     name,
     what,
@@ -225,7 +218,7 @@ function lspTarget(name: string, what: string, command: { command: string; args:
     }),
     shortRuns,
     timeoutMs: 4 * answerMs,
-    setup: () => setup(command),
+    setup: () => lspWorld(server),
     run: (ctx, c) => run(ctx, c, answerMs),
     teardown: async (ctx) => {
       ctx.host.dispose();
@@ -234,6 +227,12 @@ function lspTarget(name: string, what: string, command: { command: string; args:
   });
 }
 
-export const lspFuzzer = lspTarget('lsp', "LSP hub: a guest's hostile messages, with a server built to leak", { command: process.execPath, args: [FAKE] }, 250, 2000);
-export const lspTslsFuzzer = lspTarget('lsp-tsls', 'LSP hub: the same, with the real typescript-language-server', { command: TSLS, args: ['--stdio'] }, 25, 10_000);
+export const FAKE_SERVER: Server = { command: { command: process.execPath, args: [FAKE, CANARY] }, ready: async () => undefined };
+const TSLS_SERVER: Server = {
+  command: { command: TSLS, args: ['--stdio'] },
+  // Until the project is loaded, its syntax-only process answers (and slowly, on a busy machine).
+  ready: async (host, root) => void (await host.diagnostics(pathToFileURL(path.join(root, 'src/main.ts')).href, (d) => d.some((x) => /not assignable/.test(x.message)))),
+};
 
+export const lspFuzzer = lspTarget('lsp', "LSP hub: a guest's hostile messages, with a server built to leak", FAKE_SERVER, 60, 3000);
+export const lspTslsFuzzer = lspTarget('lsp-tsls', 'LSP hub: the same, with the real typescript-language-server', TSLS_SERVER, 3, 20_000);

@@ -53,7 +53,7 @@ const peer: fc.Arbitrary<Peer> = fc.oneof(
 );
 
 /** The mux's channel: records every frame it sends (a malformed one is a finding), and lets the test inject. */
-class Channel extends Duplex {
+export class Channel extends Duplex {
   readonly sent: MuxFrame[] = [];
   readonly faults: string[] = [];
   constructor() {
@@ -150,7 +150,7 @@ export const muxFuzzer = target<Case, null>({
     peer: fc.array(peer, { maxLength: 30 }),
     policies: fc.array(fc.constantFrom<Policy>('read', 'unread', 'echo', 'end', 'reset', 'flood'), { minLength: 1, maxLength: 4 }),
   }),
-  shortRuns: 400,
+  shortRuns: 1500,
   timeoutMs: 2000,
   setup: async () => null,
   run: (_ctx, c) => run(c),

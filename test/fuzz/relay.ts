@@ -36,7 +36,7 @@ type Step =
 
 type Client =
   | { readonly kind: 'ws'; readonly at: 'relay' | 'direct'; readonly route: 'host' | 'join' | 'accept'; readonly sid: Sid; readonly conn: string; readonly steps: Step[] }
-  | { readonly kind: 'raw'; readonly at: 'relay' | 'direct'; readonly path: string; readonly headers: string[]; readonly tail: Uint8Array };
+  | { readonly kind: 'raw'; readonly at: 'relay' | 'direct'; readonly path: string; readonly headers: string[]; readonly tail: Uint8Array; readonly reset: boolean };
 
 interface Case {
   /** Sessions of the case, each with a host that accepts every guest and echoes. */
@@ -98,7 +98,7 @@ const client: fc.Arbitrary<Client> = fc.oneof(
       steps: fc.array(step, { maxLength: 6 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), at: fc.constantFrom('relay' as const, 'direct' as const), path: hostilePath, headers: header, tail: fc.uint8Array({ maxLength: 32 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), at: fc.constantFrom('relay' as const, 'direct' as const), path: hostilePath, headers: header, tail: fc.uint8Array({ maxLength: 32 }), reset: fc.boolean() }) },
 );
 
 interface Ctx {
@@ -174,15 +174,18 @@ async function wsClient(url: string, steps: readonly Step[]): Promise<WebSocket 
   return ws;
 }
 
-/** One raw HTTP client: an upgrade request as written, then bytes; it waits briefly for the answer. */
+/** One raw HTTP client: an upgrade request as written, then bytes; it waits briefly for the answer and hangs up, or
+ *  resets the connection as the answer arrives (a TCP RST: the server's socket fails, and someone must listen). */
 async function rawClient(port: number, c: Extract<Client, { kind: 'raw' }>): Promise<void> {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
   socket.write(`GET ${c.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${c.headers.map((h) => `${h}\r\n`).join('')}\r\n`);
   socket.write(c.tail);
   socket.resume();
+  if (c.reset) socket.once('data', () => socket.resetAndDestroy()); // while the server's socket is still open
   await Promise.race([new Promise((resolve) => socket.once('close', resolve)), pause(50)]);
   socket.destroy();
+  await pause(c.reset ? 20 : 0); // the reset's error reaches the server within this case
 }
 
 async function until(test: () => boolean, ms: number, what: () => string): Promise<void> {
