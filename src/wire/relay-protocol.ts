@@ -41,8 +41,12 @@ export function requestPath(target: string | undefined): string | null {
   }
 }
 
-/** Turns down a WebSocket upgrade with an HTTP status, before any WebSocket exists. */
-export function refuseUpgrade(socket: { end(data: string): unknown }, status: number, reason: string): void {
+/**
+ * Turns down a WebSocket upgrade with an HTTP status, before any WebSocket exists. Past its upgrade event the HTTP
+ * server no longer listens for the socket's errors, so a client that resets the connection would crash the process.
+ */
+export function refuseUpgrade(socket: { end(data: string): unknown; on(event: 'error', listener: () => void): unknown }, status: number, reason: string): void {
+  socket.on('error', () => undefined);
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
