@@ -74,6 +74,18 @@ export function classify(value: unknown): Message | { readonly invalid: string; 
   return { invalid: 'type must be request, response or event' };
 }
 
+/** Whether `value` nests objects or arrays more than `max` deep; without recursion, as a hostile value may be very deep. */
+export function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** A failed response to `req`; clients show `body.error.format` (braces in it would be read as variables). */
 export function errorResponse(req: { readonly seq: number; readonly command: string }, message: string): Omit<Response, 'seq'> {
   const text = message.replace(/[{}]/g, '');

@@ -15,7 +15,7 @@ import { StdioProcess, TOOL_LIMITS, type ToolCommand } from '../wire/stdio-proce
 import { BreakpointBook, type Merged } from './breakpoints.js';
 import { trimCapabilities } from './capabilities.js';
 import { eventEntry, requestEntry, type RequestEntry } from './commands.js';
-import { Endpoint, errorResponse, type Event, type Request, type Response } from './endpoint.js';
+import { Endpoint, errorResponse, nestedDeeper, type Event, type Request, type Response } from './endpoint.js';
 import { Refused, mapSites, type PathMap } from './paths.js';
 import { Participant, type Who } from './participant.js';
 import { Dropped } from './sites.js';
@@ -26,6 +26,8 @@ type AdapterProcess = StdioProcess<Endpoint>;
 
 /** Requests one participant may have waiting on the adapter at once. */
 const MAX_IN_FLIGHT = 256;
+/** How deep a guest's arguments may nest: deeper ones could not be encoded again, and could crash an adapter. */
+const MAX_NESTING = 64;
 /** How long an adapter may take to exit after the session's disconnect before it is killed. */
 const EXIT_GRACE_MS = 5000;
 
@@ -139,6 +141,7 @@ export class DapHub extends EventEmitter {
   // ---- participants → adapter -----------------------------------------------------------------------------------
 
   async #request(p: Participant, req: Request): Promise<void> {
+    if (p.isGuest && nestedDeeper(req.arguments, MAX_NESTING)) return this.#deny(p, req, `arguments nested over ${MAX_NESTING} levels deep`);
     const args = isObject(req.arguments) ? req.arguments : {};
     if (req.command === 'initialize') return this.#initialize(p, req, args);
     if (p.state === 'new') return this.#fail(p, req, 'send initialize first');

@@ -171,7 +171,7 @@ export class LspHub extends EventEmitter {
     if (!editor.capabilities) return fail(-32002, 'the editor must send initialize first');
     if (req.method === 'shutdown') return reply(null); // the server is shared: an editor's shutdown ends only itself
     const entry = lookup(req.method);
-    const refusal = this.#gate(editor, entry, req.method);
+    const refusal = this.#gate(editor, entry, req.method, 'request');
     if (refusal) return this.#deny(editor, req.method, refusal, fail);
     if (editor.requests.size >= MAX_IN_FLIGHT) return fail(LSPErrorCodes.RequestFailed, `more than ${MAX_IN_FLIGHT} requests waiting; wait for answers`);
     let params: unknown = req.params;
@@ -205,7 +205,7 @@ export class LspHub extends EventEmitter {
     if (!editor.capabilities) return; // before initialize, notifications are dropped (LSP §initialize)
     if (own) return own(editor, n.params);
     const entry = lookup(n.method);
-    const refusal = this.#gate(editor, entry, n.method);
+    const refusal = this.#gate(editor, entry, n.method, 'notification');
     if (refusal) return this.#deny(editor, n.method, refusal, null);
     if (entry?.guest === 'drop' && (editor.isGuest || n.method !== 'workspace/didChangeConfiguration')) return; // the hub owns it
     let params: unknown = n.params;
@@ -217,10 +217,14 @@ export class LspHub extends EventEmitter {
     if (this.#initialized) this.#toServer(n.method, params);
   }
 
-  /** Why a guest may not send this (null: it may). The host's own editors may send anything. */
-  #gate(editor: Editor, entry: MethodEntry | undefined, method: string): string | null {
+  /**
+   * Why a guest may not send this (null: it may). The host's own editors may send anything. A request named after a
+   * notification (an `exit` with an id) or the other way round is refused: servers may act on the name alone.
+   */
+  #gate(editor: Editor, entry: MethodEntry | undefined, method: string, kind: MethodEntry['kind']): string | null {
     if (!editor.isGuest) return null;
     if (!entry || entry.from === 'server') return `'${method}' is not a method lspair forwards from guests`;
+    if (entry.kind !== kind) return `'${method}' is a ${entry.kind}, not a ${kind}`;
     if (entry.guest === 'refuse') return `'${method}' is not available to guests`;
     if (!permitted(entry, (p) => editor.may(p))) {
       const needed = [entry.permission].flat().join(' or ');

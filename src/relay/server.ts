@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { logger } from '../log.js';
 import { RateLimiter } from '../wire/rate-limit.js';
-import { CLOSE, MAX_MESSAGE, RELAY_PATHS, parseControl, refuseUpgrade, type ControlMessage } from '../wire/relay-protocol.js';
+import { CLOSE, MAX_MESSAGE, RELAY_PATHS, parseControl, refuseUpgrade, requestPath, type ControlMessage } from '../wire/relay-protocol.js';
 
 export interface RelayLimits {
   /** Largest WebSocket message, bytes (a secure-channel frame plus its header fits). */
@@ -145,8 +145,9 @@ export class Relay {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://relay').pathname;
+    const path = requestPath(req.url);
     const address = req.socket.remoteAddress ?? '?';
+    if (path === null) return this.refuse(socket, 400, 'the request target is not a path');
     const route = RELAY_PATHS.host.test(path) ? 'host' : RELAY_PATHS.join.test(path) ? 'join' : RELAY_PATHS.accept.test(path) ? 'accept' : null;
     if (!route) return this.refuse(socket, 404, 'unknown relay path');
     if (route === 'join' && !this.joins.admit(address)) return this.refuse(socket, 429, 'too many join attempts from this address; wait a minute');

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { logger } from '../log.js';
 import { RateLimiter } from '../wire/rate-limit.js';
-import { CLOSE, MAX_MESSAGE, RELAY_PATHS, refuseUpgrade } from '../wire/relay-protocol.js';
+import { CLOSE, MAX_MESSAGE, RELAY_PATHS, refuseUpgrade, requestPath } from '../wire/relay-protocol.js';
 
 const log = logger('listener');
 
@@ -34,7 +34,7 @@ export class DirectListener {
     const limiter = new RateLimiter(options.joinsPerMinute ?? 60);
     server.on('upgrade', (req, socket, head) => {
       const address = req.socket.remoteAddress ?? '?';
-      const sid = RELAY_PATHS.join.exec(new URL(req.url ?? '/', 'http://host').pathname)?.[1];
+      const sid = RELAY_PATHS.join.exec(requestPath(req.url) ?? '')?.[1];
       if (!sid || !limiter.admit(address)) {
         log.info({ address, reason: sid ? 'rate' : 'path' }, 'join refused');
         refuseUpgrade(socket, sid ? 429 : 404, sid ? 'too many join attempts' : 'unknown path');

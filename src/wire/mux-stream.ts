@@ -17,7 +17,7 @@ type Callback = (error?: Error | null) => void;
 export class MuxStream extends Duplex {
   #credit: number; // bytes we may still send
   #receivable: number; // bytes the peer may still send us
-  #consumed = 0; // received and read, not yet granted back
+  #unacked = 0; // received, not yet granted back: still in the read buffer, or read since the last grant
   #pending: { data: Uint8Array; callback: Callback } | null = null;
   #sentClose = false;
   #peerClosed = false;
@@ -106,15 +106,21 @@ export class MuxStream extends Duplex {
     if (this.#peerClosed) throw new MuxError('data after close');
     if (data.length > this.#receivable) throw new MuxError('data beyond the granted window');
     this.#receivable -= data.length;
-    this.#consumed += data.length;
-    if (this.push(data)) this.#grant();
+    this.#unacked += data.length;
+    this.push(data);
+    this.#grant();
   }
 
-  /** Grants back what was read, in batches of a quarter window so credit frames stay rare. */
+  /**
+   * Grants back what the reader took out of the buffer, in batches of a quarter window so credit frames stay rare.
+   * Never what still waits in it: `push` accepts up to the readable high-water mark (16 KiB) whether or not anyone
+   * reads, so granting on its say-so let a stalled reader hold more than a window when the window is small.
+   */
   #grant(): void {
-    if (this.#consumed < this.window / 4 || this.destroyed) return;
-    this.host.send({ type: 'credit', id: this.id, bytes: this.#consumed });
-    this.#receivable += this.#consumed;
-    this.#consumed = 0;
+    const read = this.#unacked - this.readableLength;
+    if (read < this.window / 4 || this.destroyed) return;
+    this.host.send({ type: 'credit', id: this.id, bytes: read });
+    this.#receivable += read;
+    this.#unacked -= read;
   }
 }

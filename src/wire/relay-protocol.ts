@@ -28,8 +28,25 @@ export const CLOSE = {
 /** The largest WebSocket message a relay or a host's listener takes: a 16 MiB channel frame and its overhead. */
 export const MAX_MESSAGE = 17 * 1024 * 1024;
 
-/** Turns down a WebSocket upgrade with an HTTP status, before any WebSocket exists. */
-export function refuseUpgrade(socket: { end(data: string): unknown }, status: number, reason: string): void {
+/**
+ * The path of an upgrade request's target in origin form (`/v1/…`), or null for anything else: a request line may
+ * hold any text, and one that is not a path (`//host:99999/`, `/\x:1/`) must be refused, not parsed as a URL.
+ */
+export function requestPath(target: string | undefined): string | null {
+  try {
+    const url = new URL(target ?? '', 'http://relay.invalid');
+    return target?.startsWith('/') && url.host === 'relay.invalid' ? url.pathname : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Turns down a WebSocket upgrade with an HTTP status, before any WebSocket exists. Past its upgrade event the HTTP
+ * server no longer listens for the socket's errors, so a client that resets the connection would crash the process.
+ */
+export function refuseUpgrade(socket: { end(data: string): unknown; on(event: 'error', listener: () => void): unknown }, status: number, reason: string): void {
+  socket.on('error', () => undefined);
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 

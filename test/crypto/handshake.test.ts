@@ -5,7 +5,7 @@ import { sodium } from '../../src/crypto/sodium.js';
 import { HandshakeError } from '../../src/crypto/errors.js';
 import { Handshake, MAX_HELLO, prologue, withTimeout } from '../../src/crypto/handshake.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/primitives.js';
-import { exchange, flipBit, parties, random, text, throwsCode } from './helpers.js';
+import { LOW_ORDER_POINTS, exchange, flipBit, parties, random, text, throwsCode } from './helpers.js';
 
 const refuses = (run: () => unknown, code: string) => throwsCode(run, HandshakeError, code);
 
@@ -146,16 +146,7 @@ test('handshake messages of the wrong length are refused before any crypto', () 
 
 test('low-order and malformed host keys are refused', () => {
   const p = parties();
-  const lowOrder = [
-    '0000000000000000000000000000000000000000000000000000000000000000',
-    '0100000000000000000000000000000000000000000000000000000000000000',
-    'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
-    '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
-    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-    'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-    'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  ];
-  for (const point of lowOrder) {
+  for (const point of LOW_ORDER_POINTS) {
     refuses(() => p.guest({ hostPublicKey: sodium.from_hex(point) }).start(), 'invalid-key');
     // the same points as a guest's ephemeral key in message 1
     const m1 = p.guest().start()!;

@@ -30,6 +30,17 @@ export function parties() {
   };
 }
 
+/** X25519 points of small order and their non-canonical encodings (hex): a DH with one of them is all zeros. */
+export const LOW_ORDER_POINTS = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+
 export interface Exchange {
   readonly messages: Uint8Array[];
   readonly guest?: HandshakeResult;
