@@ -6,7 +6,8 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { logger } from '../log.js';
-import { parseNeutral, UriError, type GuestUris, type Neutral } from '../policy/index.js';
+import { parseNeutral, UriError, type GuestUris, type MirrorAccess, type Neutral } from '../policy/index.js';
+import { PEER_LIMITS } from '../wire/framed-peer.js';
 import { eventEntry, requestEntry, type RequestEntry } from './commands.js';
 import { Endpoint, errorResponse, type Event, type Request, type Response } from './endpoint.js';
 import { collectPaths, mapSites, type PathMap } from './paths.js';
@@ -14,13 +15,6 @@ import type { Site } from './sites.js';
 
 const log = logger('dap-guest');
 
-/** The mirror as the proxy needs it: a file the host named must exist locally before the client hears of it. */
-export interface MirrorAccess {
-  materialise(neutral: Neutral): Promise<void>;
-}
-
-const CLIENT_LIMITS = { maxMessage: 64 * 1024 * 1024, maxQueued: 256 * 1024 * 1024 };
-const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 64 * 1024 * 1024 };
 
 interface Pending {
   readonly seq: number;
@@ -50,8 +44,8 @@ export class GuestDapProxy {
     private readonly uris: GuestUris,
     private readonly mirror: MirrorAccess,
   ) {
-    this.#client = new Endpoint(input, output, CLIENT_LIMITS);
-    this.#host = new Endpoint(host, host, HOST_LIMITS);
+    this.#client = new Endpoint(input, output, PEER_LIMITS.localTool);
+    this.#host = new Endpoint(host, host, PEER_LIMITS.host);
     this.#client.on('request', (req: Request) => this.#clientRequest(req));
     this.#client.on('close', () => this.#host.close(null));
     this.#host.on('response', (r: Response) => this.#inOrder(() => this.#hostResponse(r)));

@@ -10,6 +10,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostUris } from '../policy/index.js';
 import { logger } from '../log.js';
+import { PEER_LIMITS } from '../wire/framed-peer.js';
 import { StdioProcess, TOOL_LIMITS, type ToolCommand } from '../wire/stdio-process.js';
 import { BreakpointBook, type Merged } from './breakpoints.js';
 import { trimCapabilities } from './capabilities.js';
@@ -23,8 +24,6 @@ const log = logger('dap-hub');
 
 type AdapterProcess = StdioProcess<Endpoint>;
 
-const GUEST_LIMITS = { maxMessage: 16 * 1024 * 1024, maxQueued: 64 * 1024 * 1024 };
-const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 256 * 1024 * 1024 };
 /** Requests one participant may have waiting on the adapter at once. */
 const MAX_IN_FLIGHT = 256;
 /** How long an adapter may take to exit after the session's disconnect before it is killed. */
@@ -108,7 +107,7 @@ export class DapHub extends EventEmitter {
 
   /** Connects a client speaking DAP over `input`/`output` (a socket, or a guest's mux stream). */
   connect(input: Readable, output: Writable, who: Who): Participant {
-    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? GUEST_LIMITS : HOST_LIMITS);
+    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? PEER_LIMITS.guest : PEER_LIMITS.hostTool);
     const p = new Participant(endpoint, who);
     this.#participants.add(p);
     const inOrder = (work: () => unknown): void => {

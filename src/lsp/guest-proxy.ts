@@ -16,17 +16,11 @@ import { COEDIT } from './coediting.js';
 import { deliveryVersion, EditorView } from './editor-view.js';
 import type { TextOp } from './ot.js';
 import { isTextChange } from './text.js';
-import { parseNeutral, type GuestUris, type Neutral, type UriMap } from '../policy/index.js';
+import { parseNeutral, type GuestUris, type MirrorAccess, type Neutral, type UriMap } from '../policy/index.js';
+import { PEER_LIMITS } from '../wire/framed-peer.js';
 
 const log = logger('lsp-guest');
 
-/** The mirror as the proxy needs it: a file the host named must exist locally before the editor hears of it. */
-export interface MirrorAccess {
-  materialise(neutral: Neutral): Promise<void>;
-}
-
-const EDITOR_LIMITS = { maxMessage: 64 * 1024 * 1024, maxQueued: 256 * 1024 * 1024 };
-const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 64 * 1024 * 1024 };
 
 interface OpenDocument {
   readonly languageId: unknown;
@@ -59,7 +53,7 @@ export class GuestProxy {
     private readonly mirror: MirrorAccess,
     readonly name: string,
   ) {
-    this.#editor = new Endpoint(input, output, EDITOR_LIMITS);
+    this.#editor = new Endpoint(input, output, PEER_LIMITS.localTool);
     this.#editor.on('request', (req: Request) => this.#editorRequest(req));
     this.#editor.on('notification', (n: Notification) => this.#editorNotification(n));
     this.#editor.on('response', (r: Response) => {
@@ -77,7 +71,7 @@ export class GuestProxy {
 
   /** Speaks to the hub over `stream`; a replacement (after a reconnect) is brought up to date first. */
   attach(stream: Duplex): void {
-    const host = new Endpoint(stream, stream, HOST_LIMITS);
+    const host = new Endpoint(stream, stream, PEER_LIMITS.host);
     const previous = this.#host;
     this.#host = host;
     previous?.close(null);

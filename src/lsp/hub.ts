@@ -25,6 +25,7 @@ import { COEDIT, CoEditing } from './coediting.js';
 import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
+import { PEER_LIMITS } from '../wire/framed-peer.js';
 import { StdioProcess, TOOL_LIMITS, type ToolCommand } from '../wire/stdio-process.js';
 import { ForgedData } from './seal.js';
 import type { Shape } from './shape.js';
@@ -35,8 +36,6 @@ const log = logger('lsp-hub');
 
 type ServerProcess = StdioProcess<Endpoint>;
 
-const GUEST_LIMITS = { maxMessage: 16 * 1024 * 1024, maxQueued: 64 * 1024 * 1024 };
-const HOST_LIMITS = { maxMessage: 256 * 1024 * 1024, maxQueued: 256 * 1024 * 1024 };
 /** Crashes tolerated within RESTART_WINDOW_MS before the hub gives up on a server. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 180_000;
@@ -124,7 +123,7 @@ export class LspHub extends EventEmitter {
 
   /** Connects an editor speaking LSP over `input`/`output` (a socket, or a guest's mux stream). */
   connect(input: Readable, output: Writable, who: Participant): Editor {
-    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? GUEST_LIMITS : HOST_LIMITS);
+    const endpoint = new Endpoint(input, output, who.kind === 'guest' ? PEER_LIMITS.guest : PEER_LIMITS.hostTool);
     const editor = new Editor(endpoint, who, who.kind === 'guest' ? this.options.uris.forGuest : null);
     this.#editors.add(editor);
     if (this.#idle) clearTimeout(this.#idle);
@@ -182,6 +181,9 @@ export class LspHub extends EventEmitter {
       if (err instanceof Refused) return this.#deny(editor, req.method, this.#whyRefused(err), fail);
       if (err instanceof ForgedData) return this.#deny(editor, req.method, err.message, fail);
       return fail(ErrorCodes.InvalidParams, `invalid params: ${(err as Error).message}`);
+    }
+    if (editor.isGuest && req.method === 'workspace/executeCommand' && !editor.seal.offered(params)) {
+      return this.#deny(editor, req.method, 'a guest may run only a command the language server offered it (in a code action, code lens, completion item or inlay hint), with the arguments it came with', fail);
     }
     try {
       await this.#ensureServer();

@@ -30,6 +30,11 @@ export class UriError extends Error {
   override readonly name = 'UriError';
 }
 
+/** The guest's mirror as its proxies need it: a file the host named must exist locally before a tool hears of it. */
+export interface MirrorAccess {
+  materialise(neutral: Neutral): Promise<void>;
+}
+
 export type Neutral = { readonly kind: 'share'; readonly rel: string } | { readonly kind: 'external'; readonly token: string; readonly name: string };
 
 function encodePath(rel: string): string {

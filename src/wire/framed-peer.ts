@@ -12,6 +12,23 @@ export interface PeerLimits {
   readonly maxQueued: number;
 }
 
+const MiB = 1024 * 1024;
+
+/**
+ * The bounds of each kind of peer a session has. A guest's messages reach the host bounded tightly; the host's
+ * own tools (editors, debug clients) are trusted more; what the host sends a guest's daemon is bounded by it.
+ */
+export const PEER_LIMITS = {
+  /** On the host: a guest's editor or debug client. */
+  guest: { maxMessage: 16 * MiB, maxQueued: 64 * MiB },
+  /** On the host: the host's own editor or debug client. */
+  hostTool: { maxMessage: 256 * MiB, maxQueued: 256 * MiB },
+  /** On a guest: its editor or debug client. */
+  localTool: { maxMessage: 64 * MiB, maxQueued: 256 * MiB },
+  /** On a guest: the host's stream. */
+  host: { maxMessage: 256 * MiB, maxQueued: 64 * MiB },
+} as const satisfies Record<string, PeerLimits>;
+
 /** Events: 'close' (a reason string, or null when the peer simply hung up), and the subclass's. Never 'error'. */
 export abstract class FramedPeer extends EventEmitter {
   readonly #writer: MessageWriter;

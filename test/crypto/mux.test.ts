@@ -205,12 +205,15 @@ test('protocol violations close the mux: data past the window, bad ids, credit o
 test('keepalive: pings are answered, and a silent peer is declared dead', async () => {
   const channel = new FakeChannel();
   const mux = new Mux(channel, { initiator: true, keepaliveMs: 10, timeoutMs: 40 });
-  channel.inject({ type: 'ping', id: 0 });
-  await tick(25);
-  assert.ok(channel.sent.some((frame) => frame.type === 'pong'), 'answers a ping');
-  assert.ok(channel.sent.some((frame) => frame.type === 'ping'), 'sends pings');
   channel.on('error', () => {});
-  const [error] = await withTimeout(once(mux, 'close'), 1000); // keeps the process up: the mux's timer is unref'd
+  const closed = withTimeout(once(mux, 'close'), 5000); // keeps the process up: the mux's timer is unref'd
+  channel.inject({ type: 'ping', id: 0 });
+  // Its first ping is due after 10 ms; a loaded machine may take longer, so wait for both rather than a fixed time.
+  const seen = (type: string) => channel.sent.some((frame) => frame.type === type);
+  for (let waited = 0; waited < 2000 && !(seen('pong') && seen('ping')); waited += 5) await tick(5);
+  assert.ok(seen('pong'), 'answers a ping');
+  assert.ok(seen('ping'), 'sends pings');
+  const [error] = await closed;
   assert.instance(error, MuxError);
   assert.match((error as Error).message, /silent/);
 });

@@ -1,13 +1,14 @@
 // The DAP layer's pieces on their own: the endpoint under hostile input, the site walker and path mapping,
 // breakpoint merging, and capability trimming.
 import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BreakpointBook } from '../../src/dap/breakpoints.js';
 import { trimCapabilities } from '../../src/dap/capabilities.js';
 import { requestEntry } from '../../src/dap/commands.js';
 import { Endpoint, classify } from '../../src/dap/endpoint.js';
+import { stallable } from '../helpers/streams.js';
 import { GuestHandles } from '../../src/dap/participant.js';
 import { HIDDEN_FRAME_NAME, Refused, collectPaths, mapSites, type PathMap } from '../../src/dap/paths.js';
 import { Dropped } from '../../src/dap/sites.js';
@@ -26,20 +27,12 @@ endpoint('classify: DAP shapes are checked and rebuilt from their known fields',
 
 endpoint('answers an invalid request with an error, numbers its own messages, and ends a peer that stops reading', async () => {
   const input = new PassThrough();
-  const sent: Buffer[] = [];
-  let stalled = false;
-  const output = new Writable({
-    highWaterMark: 1024,
-    write(chunk: Buffer, _enc, callback) {
-      sent.push(chunk);
-      if (!stalled) callback();
-    },
-  });
+  const { output, sent, stall } = stallable();
   const ep = new Endpoint(input, output, { maxMessage: 4096, maxQueued: 4096 });
   input.write(encode({ seq: 9, type: 'request', command: 'evaluate', arguments: 'x' }));
   assert.match(Buffer.concat(sent).toString(), /"seq":1,"type":"response","request_seq":9,"command":"evaluate","success":false,"message":"lspair: invalid request: arguments must be an object"/);
   assert.is(ep.send({ type: 'event', event: 'x' }), 2);
-  stalled = true;
+  stall();
   const closed = once(ep, 'close');
   for (let i = 0; i < 100 && !ep.closed; i++) ep.send({ type: 'event', event: 'flood', body: { pad: 'x'.repeat(500) } });
   assert.equal(await closed, ['too slow: stopped reading what it was sent']);

@@ -1,10 +1,11 @@
 // JSON-RPC endpoints under hostile input: invalid message shapes get JSON-RPC errors, and a peer that stops
 // reading is ended instead of buffered for.
 import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Endpoint, classify } from '../../src/lsp/endpoint.js';
+import { stallable } from '../helpers/streams.js';
 import { encode } from '../../src/wire/content-length.js';
 
 test('classify: JSON-RPC shapes are checked; bad ids, methods and params are invalid', () => {
@@ -20,19 +21,11 @@ test('classify: JSON-RPC shapes are checked; bad ids, methods and params are inv
 
 test('an endpoint answers invalid messages with JSON-RPC errors and ends a peer that stops reading', async () => {
   const input = new PassThrough();
-  const sent: Buffer[] = [];
-  let stalled = false;
-  const output = new Writable({
-    highWaterMark: 1024,
-    write(chunk: Buffer, _enc, callback) {
-      sent.push(chunk);
-      if (!stalled) callback(); // once stalled, nothing written is ever taken
-    },
-  });
+  const { output, sent, stall } = stallable();
   const endpoint = new Endpoint(input, output, { maxMessage: 4096, maxQueued: 4096 });
   input.write(encode({ jsonrpc: '2.0', id: 7, method: 3 }));
   assert.match(Buffer.concat(sent).toString(), /"id":7,"error":\{"code":-32600/);
-  stalled = true;
+  stall();
   const closed = once(endpoint, 'close');
   for (let i = 0; i < 100 && !endpoint.closed; i++) endpoint.send({ jsonrpc: '2.0', method: 'flood', params: { pad: 'x'.repeat(500) } });
   assert.equal(await closed, ['too slow: stopped reading what it was sent']);

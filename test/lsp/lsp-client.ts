@@ -19,6 +19,8 @@ export class LspClient {
   constructor(fromHub: NodeJS.ReadableStream, toHub: NodeJS.WritableStream) {
     this.connection = createMessageConnection(new StreamMessageReader(fromHub), new StreamMessageWriter(toHub));
     this.connection.onNotification((method, params) => this.note({ method, params }));
+    // vscode-jsonrpc keeps $/progress from the generic handler; work-done progress nobody asked for lands here.
+    this.connection.onUnhandledProgress((params) => this.note({ method: '$/progress', params }));
     this.connection.onRequest((method, params) => {
       this.requests.push({ method, params });
       this.note({ method, params });

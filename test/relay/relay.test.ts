@@ -43,9 +43,9 @@ function relaySuite(name: string, limits: Partial<RelayLimits> = {}) {
 const pairing = relaySuite('relay pairs and forwards');
 pairing('bytes go both ways unchanged, large messages included', async ({ relay }) => {
   let hostSide!: Duplex;
-  const ready = new Promise<void>((resolve) => void host(relay, undefined, undefined, (s) => ((hostSide = s), resolve())).then((h) => (sid = h.sid)));
-  let sid = '';
-  await new Promise((r) => setTimeout(r, 50));
+  let paired!: () => void;
+  const ready = new Promise<void>((resolve) => (paired = resolve));
+  const { sid } = await host(relay, undefined, undefined, (s) => ((hostSide = s), paired()));
   const guest = await joinRelay(relay.url, sid);
   await ready;
   const big = randomBytes(1 << 20);

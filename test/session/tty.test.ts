@@ -9,7 +9,9 @@ import { world } from './world.js';
 
 /** `lspair host` on a pseudo-terminal: what it has printed so far, typing into it, and its exit status. */
 function hostOnTerminal(folder: string, env: Record<string, string>) {
-  const command = quote([process.execPath, BIN, 'host', folder, '--anonymous', 'prompt']);
+  // `exec`: script runs the command with $SHELL -c, and a shell that stays as the parent (dash does) dies of the
+  // Ctrl-C itself instead of letting the host's exit status through.
+  const command = `exec ${quote([process.execPath, BIN, 'host', folder, '--anonymous', 'prompt'])}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...env, LSPAIR_LOG: 'warn' }, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   process.on('exit', () => child.kill('SIGKILL'));
