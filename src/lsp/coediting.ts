@@ -102,6 +102,12 @@ export class CoEditing {
     if (editor.docs.delete(hostUri)) this.docs.close(editor, hostUri);
   }
 
+  /** A guest saved the document: the host's disk holds its text now, the base a host editor's buffer came from. */
+  saved(hostUri: string, text: string): void {
+    const doc = this.docs.get(hostUri);
+    if (doc && this.#fromDisk.has(doc)) this.#fromDisk.set(doc, text);
+  }
+
   /** A shared file changed on the host's disk: an open document gets the change as an edit, unless it was an editor saving. */
   diskChanged(hostUri: string): void {
     const doc = this.docs.get(hostUri);

@@ -376,7 +376,9 @@ export class LspHub extends EventEmitter {
       if (editor.isGuest) {
         if (!editor.who.has('files.write')) return this.#deny(editor, 'textDocument/didSave', 'saving needs the files.write permission', null);
         try {
-          await this.options.save(uri, doc.text, editor.who);
+          const text = doc.text;
+          await this.options.save(uri, text, editor.who);
+          this.#coediting.saved(uri, text);
         } catch (err) {
           return this.#deny(editor, 'textDocument/didSave', `could not save: ${(err as Error).message}`, null);
         }
