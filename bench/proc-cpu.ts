@@ -28,11 +28,6 @@ export function cmdline(pid: number): string[] {
   }
 }
 
-/** The parent of a live process, or null once it is gone. */
-export function parent(pid: number): number | null {
-  return stat(pid)?.ppid ?? null;
-}
-
 /** User + system CPU time of one process (its threads, not its children), in ms; 0 once it is gone. */
 export function cpuMs(pid: number): number {
   return stat(pid)?.cpuMs ?? 0;

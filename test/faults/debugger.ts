@@ -4,11 +4,11 @@
 // from `terminated` or from its `lspair dap` exiting; the lane then starts a new session (the host) or follows
 // the new one (the guest).
 import path from 'node:path';
-import { BIN } from '../helpers/cli.js';
 import type { Random } from '../helpers/random.js';
 import { Endpoint, type Event, type Response } from '../../src/dap/endpoint.js';
-import { spawnStdio, type StdioProcess } from '../../bench/lsp-session.js';
+import type { StdioProcess } from '../../bench/lsp-session.js';
 import type { Outcome } from './editor.js';
+import { shim } from './procs.js';
 
 const LIMITS = { maxMessage: 1 << 24, maxQueued: 1 << 24 };
 const EVENT_WAIT_MS = 60_000;
@@ -19,6 +19,8 @@ const INITIALIZE = { adapterID: 'py', pathFormat: 'path', linesStartAt1: true, c
 /** One DAP client over one `lspair dap` process. */
 class DapClient {
   readonly events: Event[] = [];
+  /** What its `lspair dap` said to the user on stderr. */
+  readonly said: string[];
   readonly ended: Promise<void>;
   /** Set once its session was set up (launched and stopped, or attached). */
   ready = false;
@@ -29,7 +31,7 @@ class DapClient {
   #waiters: { name: string; resolve: (e: Event | null) => void }[] = [];
 
   constructor(dir: string, env: Record<string, string>) {
-    this.#process = spawnStdio([process.execPath, BIN, 'dap', 'py'], dir, env);
+    ({ process: this.#process, said: this.said } = shim('dap', 'py', dir, env));
     this.#endpoint = new Endpoint(this.#process.child.stdout!, this.#process.child.stdin!, LIMITS);
     this.#endpoint.on('response', (r: Response) => {
       this.#pending.get(r.request_seq)?.(r);
@@ -100,6 +102,7 @@ export class Debugging {
   #guest: DapClient | null = null;
   #threadId = 0;
   #lane: Promise<void> = Promise.resolve();
+  readonly #clients: DapClient[] = [];
 
   constructor(
     private readonly share: string,
@@ -132,6 +135,11 @@ export class Debugging {
     const done = this.#lane.then(() => this.#ensure());
     this.#lane = done.catch(() => undefined);
     await done;
+  }
+
+  /** What the clients' `lspair dap` processes said to the user so far. */
+  get said(): string[] {
+    return this.#clients.flatMap((c) => c.said);
   }
 
   /** Whether a client's session is set up and not over. */
@@ -171,6 +179,7 @@ export class Debugging {
     await this.#leave(this.#host);
     const c = new DapClient(this.share, this.env('host'));
     this.#host = c;
+    this.#clients.push(c);
     this.sessions++;
     const app = path.join(this.share, 'app.py');
     await this.#must(c.request('initialize', INITIALIZE), 'initialize');
@@ -191,6 +200,7 @@ export class Debugging {
     await this.#leave(this.#guest);
     const c = new DapClient(mirror, this.env('guest'));
     this.#guest = c;
+    this.#clients.push(c);
     await this.#must(c.request('initialize', INITIALIZE), 'guest initialize');
     await this.#must(c.request('attach', {}), 'attach');
     if (!(await c.event('initialized'))) throw new Error("debugging: the guest's client ended before it was initialized");

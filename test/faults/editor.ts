@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { spawnStdio, type StdioProcess } from '../../bench/lsp-session.js';
-import { BIN } from '../helpers/cli.js';
+import type { StdioProcess } from '../../bench/lsp-session.js';
 import type { Random } from '../helpers/random.js';
 import { ScriptedEditor } from '../lsp/scripted-editor.js';
+import { shim } from './procs.js';
 
 /** A token: who typed it and its number, then the optional emoji (UTF-16 surrogates), ';' and a newline. */
 const TOKEN = /([hg]\d+)(?:😀)?;\n?/g;
@@ -48,13 +48,16 @@ export class FaultEditor {
   /** Tokens this editor typed, and the other editor's that reached its buffer (sequenced by the host). */
   readonly typed: string[] = [];
   readonly seen = new Set<string>();
-  /** Times its `lspair lsp` was started. */
+  /** Times its `lspair lsp` was started, and what each one said to the user on stderr. */
   starts = 0;
+  readonly said: string[] = [];
   #process: StdioProcess | null = null;
   #buffers: Buffers | null = null;
   /** The buffers' texts by relative path, kept while no process runs. */
   readonly #texts = new Map<string, string>();
   #exited: Promise<void> = Promise.resolve();
+  /** Every connection it ran, for what the hub told the user on each. */
+  readonly #runs: Buffers[] = [];
 
   constructor(
     readonly label: 'host' | 'guest',
@@ -67,6 +70,11 @@ export class FaultEditor {
 
   get prefix(): string {
     return this.label[0]!;
+  }
+
+  /** What the hub told the user (window/showMessage) so far. */
+  get told(): string[] {
+    return this.#runs.flatMap((b) => b.messages);
   }
 
   /** The pid of its `lspair lsp`, while it runs. */
@@ -94,12 +102,14 @@ export class FaultEditor {
   /** Starts `lspair lsp ts` in its folder, initializes it and opens every buffer with its current text. */
   async start(): Promise<void> {
     if (this.#process) throw new Error(`${this.label}: its lspair lsp still runs`);
-    const process = spawnStdio([globalThis.process.execPath, BIN, 'lsp', 'ts'], this.root, this.env);
+    const { process, said } = shim('lsp', 'ts', this.root, this.env);
     const buffers: Buffers = new Buffers(process, () => this.#applied(buffers));
+    this.#runs.push(buffers);
     this.#process = process;
     this.starts++;
     this.#exited = new Promise((resolve) =>
-      process.child.once('exit', () => {
+      process.child.once('close', () => {
+        this.said.push(...said);
         for (const rel of this.files) if (buffers.buffers.has(this.uri(rel))) this.#texts.set(rel, buffers.text(this.uri(rel)));
         buffers.dispose();
         if (this.#buffers === buffers) this.#buffers = null;

@@ -1,14 +1,13 @@
-// Processes a fault test must see end: by /proc (Linux). A tool the host started runs with its working
-// folder in the share, and so do its children (tsserver, debugpy's launcher and the debuggee); whatever still
-// runs there once everything stopped is an orphan.
-import { readdirSync, readlinkSync } from 'node:fs';
-import { cmdline, parent } from '../../bench/proc-cpu.js';
+// Processes of a fault test, by /proc (Linux): the tools the host runs, what a client launches as its language
+// server or debug adapter (`lspair lsp`, `lspair dap`, and what they tell the user), and orphans. A tool the host
+// started runs with its working folder in the share, and so do its children (tsserver, debugpy's launcher and the
+// debuggee); whatever still runs there once everything stopped is an orphan.
+import { readlinkSync } from 'node:fs';
+import { spawnStdio, type StdioProcess } from '../../bench/lsp-session.js';
+import { BIN } from '../helpers/cli.js';
+import { all, running, type Proc } from '../helpers/procs.js';
 
-export interface Proc {
-  readonly pid: number;
-  readonly ppid: number | null;
-  readonly argv: string;
-}
+export type { Proc };
 
 function cwd(pid: number): string | null {
   try {
@@ -18,32 +17,33 @@ function cwd(pid: number): string | null {
   }
 }
 
-export function describe(pid: number): Proc {
-  return { pid, ppid: parent(pid), argv: cmdline(pid).join(' ').slice(0, 200) };
-}
-
 /** Live processes working in `dir` or naming it in their arguments (but not this test process). */
 export function processesIn(dir: string): Proc[] {
-  const found: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const pid = Number(entry);
-    const where = cwd(pid);
-    if ((where !== null && (where === dir || where.startsWith(`${dir}/`))) || cmdline(pid).some((arg) => arg.includes(dir))) found.push(describe(pid));
-  }
-  return found;
+  const inside = (where: string | null) => where !== null && (where === dir || where.startsWith(`${dir}/`));
+  return all().filter((p) => p.pid !== process.pid && (inside(cwd(p.pid)) || p.command.includes(dir)));
 }
 
-export function alive(pid: number): boolean {
-  return parent(pid) !== null;
-}
-
-/** Waits until none of `pids` runs (a process ending takes a moment); the ones left after `ms` otherwise. */
-export async function outlived(pids: readonly number[], ms = 15_000): Promise<Proc[]> {
+/** Waits until none of `procs` runs (a process ending takes a moment); the ones left after `ms` otherwise. */
+export async function outlived(procs: readonly Proc[], ms = 15_000): Promise<Proc[]> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const left = pids.filter(alive);
-    if (left.length === 0 || Date.now() > deadline) return left.map(describe);
+    const left = procs.filter(running);
+    if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** `lspair lsp|dap NAME` launched in `dir` as a client does, and the lines it said to the user on stderr (not its log). */
+export function shim(command: 'lsp' | 'dap', name: string, dir: string, env: Record<string, string>): { process: StdioProcess; said: string[] } {
+  const process = spawnStdio([globalThis.process.execPath, BIN, command, name], dir, env, 'pipe');
+  const said: string[] = [];
+  let rest = '';
+  const take = (lines: string[]) => said.push(...lines.filter((line) => line.startsWith(`lspair ${command}:`)));
+  process.child.stderr!.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n');
+    rest = lines.pop()!;
+    take(lines);
+  });
+  process.child.stderr!.on('end', () => take([rest]));
+  return { process, said };
 }

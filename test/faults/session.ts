@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { quote } from 'shell-quote';
 import { TS_SERVER } from '../../bench/lsp-session.js';
-import { descendants, cmdline } from '../../bench/proc-cpu.js';
+import { descendants, type Proc } from '../helpers/procs.js';
 import { LspairProcess } from '../helpers/process.js';
 import { relayProcess, world } from '../session/world.js';
 import { REGION } from './editor.js';
@@ -97,11 +97,11 @@ export class FaultSession {
   }
 
   /** The newest tool the host runs whose command line holds `marker` (an old one may still be ending), and every process under it. */
-  tool(marker: string): number[] {
-    const roots = descendants(this.host.pid).filter((p) => cmdline(p).join(' ').includes(marker));
+  tool(marker: string): Proc[] {
+    const roots = descendants(this.host.pid).filter((p) => p.command.includes(marker));
     if (roots.length === 0) return [];
-    const root = Math.max(...roots);
-    return [root, ...descendants(root)];
+    const root = roots.reduce((a, b) => (Number(b.start) > Number(a.start) ? b : a));
+    return [root, ...descendants(root.pid)];
   }
 
   /** Stops everyone, the guest and the host first (the host stops its tools). */
