@@ -34,9 +34,9 @@ export interface StdioProcess {
   stop(): Promise<void>;
 }
 
-export function spawnStdio(argv: readonly string[], cwd: string, env: Record<string, string> = {}): StdioProcess {
+export function spawnStdio(argv: readonly string[], cwd: string, env: Record<string, string> = {}, stderr: 'inherit' | 'pipe' = 'inherit'): StdioProcess {
   const [command, ...args] = argv;
-  const child = spawn(command!, args, { cwd, env: { ...process.env, ...ENV, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(command!, args, { cwd, env: { ...process.env, ...ENV, ...env }, stdio: ['pipe', 'pipe', stderr] });
   child.stdin!.on('error', () => undefined); // a client still writing as it is stopped
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

@@ -46,7 +46,7 @@ export async function dapCommand(args: string[]): Promise<number> {
   const socket = findDaemon(dir);
   if (socket) {
     const conn = await openStream(socket, { cmd: 'dap', value: name }).catch((err: Error) => err);
-    return conn instanceof Error ? refuse(conn.message) : bridge(conn);
+    return conn instanceof Error ? refuse(conn.message) : bridge(conn, socket);
   }
   let loaded: ReturnType<typeof loadHostConfig>;
   try {

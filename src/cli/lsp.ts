@@ -24,7 +24,7 @@ export async function lspCommand(args: string[]): Promise<number> {
   const name = positionals[0]!;
   const dir = path.resolve(values.dir ?? '.');
   const socket = findDaemon(dir);
-  if (socket) return bridge(await openStream(socket, { cmd: 'lsp', value: name }));
+  if (socket) return bridge(await openStream(socket, { cmd: 'lsp', value: name }), socket);
   const { config, file } = loadHostConfig(values.config);
   const server = Object.hasOwn(config.servers, name) ? config.servers[name] : undefined;
   if (!server) throw new Error(`no lspair session holds ${dir}, and no server '${name}' is configured${file ? ` in ${file}` : ''}`);

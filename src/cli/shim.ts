@@ -2,14 +2,27 @@
 // configured program directly when no session holds the folder.
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { reachable } from '../session/control.js';
 
-export function bridge(socket: Socket): Promise<number> {
-  return new Promise((resolve) => {
+/**
+ * Bridges stdio to the daemon listening at `daemon` until one side ends. The editor ending it, or the daemon
+ * ending it on purpose (an LSP `exit`, a debug session over), is a normal end. The daemon gone — stopped, or killed
+ * — rejects with a message for the editor's log: an editor shows its server's stderr and exit code, and otherwise
+ * the server would just vanish.
+ */
+export function bridge(socket: Socket, daemon: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let editorEnded = false;
+    let failed = false;
+    process.stdin.once('end', () => (editorEnded = true));
     process.stdin.pipe(socket);
     socket.pipe(process.stdout);
     socket.resume();
-    socket.on('close', () => resolve(0));
-    socket.on('error', () => resolve(1));
+    socket.on('error', () => (failed = true)); // 'close' follows
+    socket.on('close', async () => {
+      if (editorEnded || (await reachable(daemon))) return resolve(failed ? 1 : 0);
+      reject(new Error('the lspair daemon of this folder is gone (it stopped or was killed); start this command again once it runs'));
+    });
   });
 }
 

@@ -80,6 +80,8 @@ export class DapHub extends EventEmitter {
   /** The adapter sent `terminated`: the participants heard it. */
   #terminated = false;
   #owner: Participant | null = null;
+  /** Set while the session whose owner left ends: a client that starts the next one waits for it. */
+  #ending: Promise<void> | null = null;
   #closed = false;
   readonly #participants = new Set<Participant>();
   readonly #calls = new Map<number, Call>();
@@ -202,6 +204,7 @@ export class DapHub extends EventEmitter {
 
   async #initialize(p: Participant, req: Request, args: Record<string, unknown>): Promise<void> {
     if (p.state !== 'new') return this.#fail(p, req, 'initialize was already sent');
+    if (this.#ending) await this.#ending; // not a follower of a session that is over, but the owner of the next
     if (this.#closed) return this.#fail(p, req, 'the host is shutting down');
     p.client = args;
     if (!this.#init) {
@@ -321,7 +324,11 @@ export class DapHub extends EventEmitter {
     // The owner's client is gone: the session ends as if it had disconnected.
     const adapter = this.#adapter;
     if (adapter && !adapter.exited) adapter.endpoint.send({ type: 'request', command: 'disconnect', arguments: {} });
-    void this.#stopAdapter();
+    const ending = this.#stopAdapter();
+    this.#ending = ending;
+    void ending.then(() => {
+      if (this.#ending === ending) this.#ending = null;
+    });
   }
 
   // ---- adapter → participants -----------------------------------------------------------------------------------

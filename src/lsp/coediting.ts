@@ -7,7 +7,7 @@ import { logger } from '../log.js';
 import { Documents, readShared, type Member, type SharedDocument } from './documents.js';
 import type { Editor } from './editor.js';
 import { deliveryVersion, EditorView } from './editor-view.js';
-import { diff, type TextOp } from './ot.js';
+import { diff, toChanges, type TextOp } from './ot.js';
 import { isTextChange, type TextChange } from './text.js';
 
 const log = logger('coediting');
@@ -43,6 +43,12 @@ function guestMember(editor: Editor, uri: string): Member {
 
 export class CoEditing {
   readonly docs: Documents;
+  /**
+   * Documents a guest opened from the host's disk, with that text, until a host editor joins: no host editor's
+   * buffer came from them, so what a host editor's buffer holds beyond that text is its own unsaved work (an editor
+   * back after its `lspair lsp` restarted, once the hub had forgotten the document), not an old revision.
+   */
+  readonly #fromDisk = new WeakMap<SharedDocument, string>();
 
   constructor(private readonly options: CoEditingOptions) {
     this.docs = new Documents(options.send, options.syncKind);
@@ -57,11 +63,15 @@ export class CoEditing {
       const uri = this.options.guestUri(editor, hostUri);
       if (uri === null) return;
       const doc = this.docs.open(editor, hostUri, languageId, text, guestMember(editor, uri));
+      if (!existing) this.#fromDisk.set(doc, text);
       editor.docs.set(hostUri, doc.members.get(editor)!);
       return editor.notify(COEDIT.document, { uri, rev: doc.sequencer.rev, text: doc.text });
     }
-    const view = this.#hostView(editor, hostUri, offered ?? text, version);
+    const disk = existing && this.#fromDisk.get(existing);
+    const view = this.#hostView(editor, hostUri, disk ?? offered ?? text, version);
+    if (disk !== undefined && offered !== null) view.editorChanged(version, toChanges(disk, diff(disk, offered))); // sent once attached
     const doc = this.docs.open(editor, hostUri, languageId, text, view);
+    this.#fromDisk.delete(doc);
     editor.docs.set(hostUri, view);
     view.attached(doc.sequencer.rev, doc.text); // an editor that opened an older text is brought up to date
   }
@@ -92,6 +102,12 @@ export class CoEditing {
     if (editor.docs.delete(hostUri)) this.docs.close(editor, hostUri);
   }
 
+  /** A guest saved the document: the host's disk holds its text now, the base a host editor's buffer came from. */
+  saved(hostUri: string, text: string): void {
+    const doc = this.docs.get(hostUri);
+    if (doc && this.#fromDisk.has(doc)) this.#fromDisk.set(doc, text);
+  }
+
   /** A shared file changed on the host's disk: an open document gets the change as an edit, unless it was an editor saving. */
   diskChanged(hostUri: string): void {
     const doc = this.docs.get(hostUri);
@@ -99,6 +115,7 @@ export class CoEditing {
     const disk = readShared(hostUri);
     if (disk === null || doc.wasRecently(disk) || [...doc.members.values()].some((m) => m instanceof EditorView && m.editorText === disk)) return;
     log.info({ uri: hostUri }, 'a shared file changed on disk; the change reaches its editors');
+    this.#fromDisk.delete(doc); // a host editor's buffer may or may not hold the change: the document's text wins
     doc.submit(null, doc.sequencer.rev, diff(doc.text, disk));
   }
 

@@ -95,6 +95,8 @@ export class LspHub extends EventEmitter {
   /** Set while the hub stops the server on purpose: its exit is not a crash. */
   #stopping = false;
   readonly #restarts: number[] = [];
+  /** Set once the server crashed too often: why it stays stopped, until the host's editor starts it again. */
+  #crashLoop: string | null = null;
   readonly #calls = new Map<number, Call>();
   readonly #editors = new Set<Editor>();
   readonly #coediting: CoEditing;
@@ -279,6 +281,10 @@ export class LspHub extends EventEmitter {
 
   async #initialize(editor: Editor, req: Request): Promise<void> {
     if (editor.capabilities) return editor.endpoint.send(errorResponse(req.id, ErrorCodes.InvalidRequest, 'initialize was already sent'));
+    if (!editor.isGuest && this.#crashLoop) {
+      this.#crashLoop = null; // the host restarted its client: a fresh start, with a fresh count of crashes
+      this.#restarts.length = 0;
+    }
     let result: InitializeResult;
     try {
       result = await this.#ensureServer();
@@ -377,7 +383,9 @@ export class LspHub extends EventEmitter {
       if (editor.isGuest) {
         if (!editor.may('files.write')) return this.#deny(editor, 'textDocument/didSave', 'saving needs the files.write permission', null);
         try {
-          await this.options.save(uri, doc.text, editor.who);
+          const text = doc.text;
+          await this.options.save(uri, text, editor.who);
+          this.#coediting.saved(uri, text);
         } catch (err) {
           return this.#deny(editor, 'textDocument/didSave', `could not save: ${(err as Error).message}`, null);
         }
@@ -591,6 +599,7 @@ export class LspHub extends EventEmitter {
 
   #ensureServer(): Promise<InitializeResult> {
     if (this.#closed) return Promise.reject(new Error(`the language server '${this.options.name}' is stopped`));
+    if (this.#crashLoop) return Promise.reject(new Error(this.#crashLoop)); // not started again by any request
     if (!this.#init) {
       this.#init = this.#start();
       this.#init.catch(() => undefined);
@@ -661,7 +670,8 @@ export class LspHub extends EventEmitter {
     while (this.#restarts.length > 0 && now - this.#restarts[0]! > RESTART_WINDOW_MS) this.#restarts.shift();
     if (this.#restarts.length >= MAX_RESTARTS) {
       log.error({ server: this.options.name }, 'language server keeps crashing; not restarting it');
-      for (const editor of this.#editors) editor.tell(1, `lspair: the language server '${this.options.name}' crashed ${MAX_RESTARTS} times; it stays stopped`);
+      this.#crashLoop = `lspair: the language server '${this.options.name}' crashed ${MAX_RESTARTS} times in ${RESTART_WINDOW_MS / 60_000} minutes; it stays stopped until the host restarts the language client of its editor`;
+      for (const editor of this.#editors) editor.tell(1, this.#crashLoop);
       return;
     }
     this.#restarts.push(now);

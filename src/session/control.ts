@@ -119,6 +119,23 @@ export function openStream(socket: string, req: ControlRequest): Promise<Socket>
   });
 }
 
+/**
+ * Whether a daemon runs at `socket`: it answers a ping (any answer), or takes the connection and stays too busy
+ * to answer within `ms`. A killed daemon leaves its socket file behind, and connecting to that is refused — or,
+ * while the daemon is being torn down, accepted and then closed without an answer.
+ */
+export function reachable(socket: string, ms = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const conn = createConnection(socket);
+    const done = (alive: boolean) => (conn.destroy(), resolve(alive));
+    conn.setTimeout(ms, () => done(true));
+    conn.on('connect', () => conn.end(`${JSON.stringify({ cmd: 'ping' })}\n`));
+    conn.on('data', () => done(true));
+    conn.on('error', () => done(false));
+    conn.on('close', () => done(false));
+  });
+}
+
 export async function request(socket: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlAnswer> {
   return new Promise((resolve, reject) => {
     const conn = createConnection(socket);
@@ -152,11 +169,7 @@ export class ControlServer {
    */
   static async start(socket: string, handle: (req: ControlRequest) => Promise<unknown>, streams: Readonly<Record<string, StreamCommand>> = {}): Promise<ControlServer> {
     privateFolder(path.dirname(socket));
-    const alive = await request(socket, { cmd: 'ping' }, 1000).then(
-      () => true,
-      () => false,
-    );
-    if (alive) throw new Error('an lspair daemon is already running for this folder');
+    if (await reachable(socket)) throw new Error('an lspair daemon is already running for this folder');
     try {
       unlinkSync(socket);
     } catch {

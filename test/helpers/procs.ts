@@ -23,7 +23,8 @@ function read(pid: number): Proc | null {
   }
 }
 
-function all(): Proc[] {
+/** Every running process. */
+export function all(): Proc[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map((name) => read(Number(name)))
