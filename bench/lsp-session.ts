@@ -127,7 +127,7 @@ export class BenchSession {
     const mirror = path.join(this.w.root, `mirror-${name}`);
     const daemon = new LspairProcess(['join', link, '--json', '--name', name, '--dir', mirror], this.w.env(name));
     this.#processes.push(daemon);
-    const joined = await daemon.next('joined');
+    const joined = await daemon.next('joined', 60_000); // a loaded 2-CPU machine starts Node slowly
     await daemon.next('synced', 30_000);
     return { name, id: String(joined.guestId), mirror, daemon };
   }

@@ -146,16 +146,21 @@ function frame(body: Buffer | object): Buffer {
   return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]);
 }
 
-/** Answers on `stream`, in order, until `count` arrived (or the stream ended). */
+/** A garbage message without an answer after this long counts as unanswered ('none'), and the guest goes on. */
+const UNANSWERED_MS = 20_000;
+
+/** Answers on `stream`, in order, until `count` arrived (or the stream ended, or UNANSWERED_MS passed). */
 function answers(stream: MuxStream, count: number): Promise<Answer[]> {
   const got: Answer[] = [];
   const reader = new MessageReader(stream, 1 << 24);
   return new Promise((resolve) => {
+    const done = (): void => (clearTimeout(timer), resolve(got));
+    const timer = setTimeout(done, UNANSWERED_MS);
     reader.on('message', (m: Answer) => {
       if ('id' in m) got.push(m);
-      if (got.length === count) resolve(got);
+      if (got.length === count) done();
     });
-    stream.on('close', () => resolve(got));
+    stream.on('close', done);
   });
 }
 
@@ -200,6 +205,9 @@ export async function notAHandshake(session: SoakSession): Promise<void> {
   await closed;
 }
 
+/** A step of `misbehave` without an outcome after this long hangs: it fails rather than waits. */
+const STEP_MS = 60_000;
+
 export interface Misbehaviour {
   readonly silent: { readonly guestId: string; readonly asked: number; readonly cut: boolean };
   readonly garbage: Garbage;
@@ -216,11 +224,11 @@ export async function misbehave(session: SoakSession, count: number, floodUntil:
   const silent = await silentGuest(session, (id) => cutOff(session, id));
   silent.close();
   // Each step ends when the host answers or hangs up: one that never does fails (a hang), rather than waits.
-  const garbage = await answered(garbageGuest(session), 'the garbage guest (answers to its garbage, the host ending its stream and connection)');
+  const garbage = await answered(garbageGuest(session), 'the garbage guest (answers to its garbage, the host ending its stream and connection)', undefined, STEP_MS);
   garbage.close();
-  await answered(notAHandshake(session), 'the host hanging up on a connection without a handshake');
+  await answered(notAHandshake(session), 'the host hanging up on a connection without a handshake', undefined, STEP_MS);
   const floods: Flood[] = [];
-  do floods.push(await answered(flood(session, flooder, count), `a flood of ${count} requests`));
+  do floods.push(await answered(flood(session, flooder, count), `a flood of ${count} requests`, undefined, STEP_MS));
   while (Date.now() < floodUntil);
   return { silent: { guestId: silent.guestId, asked: silent.asked, cut: cutOff(session, silent.guestId) }, garbage, floods };
 }

@@ -134,8 +134,11 @@ export class SoakSession {
     const bench = await BenchSession.start({ [spec.server]: SERVERS[spec.server] }, relay, { [PAD]: padText(spec.guests + 1) });
     const session = new SoakSession(index, spec, bench, []);
     try {
-      session.guests.push(...(await Promise.all(Array.from({ length: spec.guests }, (_, g) => bench.join(`s${index}g${g}`, 'relay')))));
-      for (const guest of session.guests) await bench.role(guest, 'editor');
+      for (let g = 0; g < spec.guests; g++) {
+        const guest = await bench.join(`s${index}g${g}`, 'relay'); // one at a time: see Soak.start
+        session.guests.push(guest);
+        await bench.role(guest, 'editor');
+      }
       session.typists.push(new Typist(`s${index} host`, bench.share, 0, bench.editor(spec.server, 'host')));
       for (const [g, guest] of session.guests.entries()) session.typists.push(new Typist(`s${index} ${guest.name}`, guest.mirror, g + 1, bench.editor(spec.server, guest)));
       await Promise.all(session.typists.map((t) => t.start()));
