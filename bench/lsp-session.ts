@@ -3,9 +3,9 @@
 // relay), guests joined directly or through the relay, and editors that reach a server the way an editor does —
 // a process on stdio (`lspair lsp NAME` in the share or a mirror, the server itself, or ssh).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { quote } from 'shell-quote';
 import { formatLink, parseLink } from '../src/session/link.js';
 import { BIN } from '../test/helpers/cli.js';
@@ -20,6 +20,20 @@ export const TS_SERVER = [process.execPath, fileURLToPath(new URL('../node_modul
 export const FAKE_SERVER = [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./fake-lsp-server.ts', import.meta.url))];
 /** Info lines come per connection, not per message; the co-editing bench counts the re-syncs among them. */
 const ENV = { LSPAIR_LOG: 'info' };
+
+/** `greet` in `const message: string = greet('ada');`: hover shows its signature, definition lands in src/greet.ts. */
+export const GREET = { file: 'src/main.ts', position: { line: 2, character: 24 } } as const;
+
+/** The params of a request at GREET in the copy of the fixture at `root` (the share, or a guest's mirror). */
+export function atGreet(root: string): { textDocument: { uri: string }; position: typeof GREET.position } {
+  return { textDocument: { uri: pathToFileURL(path.join(root, GREET.file)).href }, position: GREET.position };
+}
+
+/** Whether an answer at GREET is the real one: the signature, or a location in src/greet.ts (through the import). */
+export function realAnswer(root: string, method: string, result: unknown): boolean {
+  if (method === 'textDocument/hover') return JSON.stringify(result).includes('greet(name: string)');
+  return Array.isArray(result) && result.length > 0 && JSON.stringify(result).includes(pathToFileURL(path.join(root, 'src/greet.ts')).href);
+}
 
 export interface Guest {
   readonly name: string;
@@ -75,10 +89,14 @@ export class BenchSession {
     readonly link: string,
   ) {}
 
-  /** The host (listening on loopback, and registered with `relay` when given) sharing the fixture with `servers`. */
-  static async start(servers: Readonly<Record<string, readonly string[]>>, relay: string | null): Promise<BenchSession> {
+  /**
+   * The host (listening on loopback, and registered with `relay` when given) sharing the fixture with `servers`,
+   * plus `files` (relative path → text) written into the share before the host starts.
+   */
+  static async start(servers: Readonly<Record<string, readonly string[]>>, relay: string | null, files: Readonly<Record<string, string>> = {}): Promise<BenchSession> {
     const w = world(ENV);
     cpSync(FIXTURE, w.folder, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(path.join(w.folder, file), text);
     const specs = Object.entries(servers).flatMap(([name, argv]) => ['--server', `${name}=${quote([...argv])}`]);
     const { host, link } = await w.hosting('--listen', '127.0.0.1:0', ...(relay ? ['--relay', relay] : []), '--anonymous', 'accept', ...specs);
     const session = new BenchSession(w, link);
@@ -87,13 +105,18 @@ export class BenchSession {
   }
 
   /** `lspair relay` on a free loopback port. */
-  static async relay(): Promise<{ url: string; stop(): Promise<void> }> {
+  static async relay(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
     const { relay, url } = await relayProcess();
-    return { url, stop: async () => (relay.kill(), void (await relay.exited)) };
+    return { url, pid: relay.pid, stop: async () => (relay.kill(), void (await relay.exited)) };
   }
 
   get share(): string {
     return this.w.folder;
+  }
+
+  /** The `lspair host` process (its pid, its log on stderr, whether it exited). */
+  get host(): LspairProcess {
+    return this.#processes[0]!;
   }
 
   /** A guest joined by the host's own address (the default) or through the relay only, its mirror synced. */
@@ -104,7 +127,7 @@ export class BenchSession {
     const mirror = path.join(this.w.root, `mirror-${name}`);
     const daemon = new LspairProcess(['join', link, '--json', '--name', name, '--dir', mirror], this.w.env(name));
     this.#processes.push(daemon);
-    const joined = await daemon.next('joined');
+    const joined = await daemon.next('joined', 60_000); // a loaded 2-CPU machine starts Node slowly
     await daemon.next('synced', 30_000);
     return { name, id: String(joined.guestId), mirror, daemon };
   }

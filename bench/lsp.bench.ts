@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspClient } from '../test/lsp/lsp-client.js';
-import { BenchSession, FAKE_SERVER, lspairPid, serverTree, spawnStdio, TS_SERVER, type Guest, type StdioProcess } from './lsp-session.js';
+import { atGreet, BenchSession, FAKE_SERVER, GREET, realAnswer, lspairPid, serverTree, spawnStdio, TS_SERVER, type Guest, type StdioProcess } from './lsp-session.js';
 import { CpuMeter, descendants } from './proc-cpu.js';
 import { startSshd, type SshPipe } from './sshd.js';
 import { machine, ms, percentile, since, table } from './stats.js';
@@ -18,9 +18,6 @@ import { machine, ms, percentile, since, table } from './stats.js';
 const REQUESTS = Number(process.env.BENCH_LSP_REQUESTS ?? 2000);
 const WARMUP = 200;
 const ROUNDS = 10;
-const FILE = 'src/main.ts';
-/** `greet` in `const message: string = greet('ada');`: hover shows its signature, definition lands in src/greet.ts. */
-const POSITION = { line: 2, character: 24 };
 const METHODS = ['textDocument/hover', 'textDocument/definition'] as const;
 
 /** The processes a request crosses, in order (the bench's client is this process). */
@@ -52,13 +49,7 @@ interface Connected {
   readonly cpu: CpuMeter<Hop>;
 }
 
-const params = (root: string) => ({ textDocument: { uri: pathToFileURL(path.join(root, FILE)).href }, position: POSITION });
-
-/** Whether an answer is the real one: the signature, or a location in src/greet.ts (through the import). */
-function real(route: Route, method: string, result: unknown): boolean {
-  if (method === 'textDocument/hover') return JSON.stringify(result).includes('greet(name: string)');
-  return Array.isArray(result) && result.length > 0 && JSON.stringify(result).includes(pathToFileURL(path.join(route.root, 'src/greet.ts')).href);
-}
+const params = atGreet;
 
 /**
  * Starts the route's editor connection and warms it up. typescript-language-server answers from a syntax-only
@@ -69,8 +60,8 @@ async function connect(route: Route): Promise<Connected> {
   const process = route.start();
   const client = new LspClient(process.child.stdout!, process.child.stdin!);
   await client.initialize(route.root);
-  await client.open(pathToFileURL(path.join(route.root, FILE)).href, 'typescript', readFileSync(path.join(route.root, FILE), 'utf8'));
-  const answers = () => Promise.all(METHODS.map(async (m) => real(route, m, await client.request(m, params(route.root)))));
+  await client.open(pathToFileURL(path.join(route.root, GREET.file)).href, 'typescript', readFileSync(path.join(route.root, GREET.file), 'utf8'));
+  const answers = () => Promise.all(METHODS.map(async (m) => realAnswer(route.root, m, await client.request(m, params(route.root)))));
   for (const start = Date.now(); !(await answers()).every(Boolean); await new Promise((r) => setTimeout(r, 100))) {
     if (Date.now() - start > 60_000) throw new Error(`${route.label}: no real hover/definition answer within 60 s`);
   }

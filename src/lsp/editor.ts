@@ -23,6 +23,18 @@ export const HOST: Participant = { kind: 'host', id: 'host', has: () => true };
 /** Requests one editor may have waiting on the server at once. */
 export const MAX_IN_FLIGHT = 256;
 
+/**
+ * Requests of one guest's editor at the server at once; its others wait in the hub. A server answers in order,
+ * so a guest with hundreds of requests at the server would make everyone else's wait behind them all.
+ */
+export const MAX_AT_SERVER = 8;
+
+/** A guest's request waiting in the hub for one of its places at the server. */
+export interface Waiting {
+  readonly id: Id;
+  readonly send: () => void;
+}
+
 export class Editor {
   /** Set by its `initialize`: until then it may send nothing else. */
   capabilities: ClientCapabilities | null = null;
@@ -32,6 +44,8 @@ export class Editor {
   clientName = '';
   /** Its requests waiting on the server: its id → the server-side id (for $/cancelRequest). */
   readonly requests = new Map<Id, number>();
+  /** A guest's requests waiting in the hub for a place at the server (MAX_AT_SERVER), oldest first. */
+  waiting: Waiting[] = [];
   /** A guest's sealed `data` values (seal.ts). */
   readonly seal = new Seal();
   /** Set by its `initialized`: from then on it hears registrations and diagnostics. */

@@ -22,7 +22,7 @@ import { logger } from '../log.js';
 import { trimCapabilities, trimRegistrations } from './capabilities.js';
 import { HUB_CAPABILITIES } from './client-capabilities.js';
 import { COEDIT, CoEditing } from './coediting.js';
-import { Editor, MAX_IN_FLIGHT, type Participant } from './editor.js';
+import { Editor, MAX_AT_SERVER, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
 import { PEER_LIMITS } from '../wire/framed-peer.js';
@@ -175,7 +175,7 @@ export class LspHub extends EventEmitter {
     const entry = lookup(req.method);
     const refusal = this.#gate(editor, entry, req.method, 'request');
     if (refusal) return this.#deny(editor, req.method, refusal, fail);
-    if (editor.requests.size >= MAX_IN_FLIGHT) return fail(LSPErrorCodes.RequestFailed, `more than ${MAX_IN_FLIGHT} requests waiting; wait for answers`);
+    if (editor.requests.size + editor.waiting.length >= MAX_IN_FLIGHT) return fail(LSPErrorCodes.RequestFailed, `more than ${MAX_IN_FLIGHT} requests waiting; wait for answers`);
     let params: unknown = req.params;
     try {
       params = this.#mapFromEditor(editor, entry, params);
@@ -193,12 +193,22 @@ export class LspHub extends EventEmitter {
       return fail(LSPErrorCodes.RequestFailed, (err as Error).message);
     }
     if (editor.endpoint.closed) return;
-    const tokens: string[] = [];
-    if (isObject(params)) params = this.#rewriteTokens(editor, params, entry, tokens);
-    const serverId = this.#nextServerId++;
-    this.#calls.set(serverId, { kind: 'editor', editor, id: req.id, entry, tokens });
-    editor.requests.set(req.id, serverId);
-    this.#server!.endpoint.send({ jsonrpc: '2.0', id: serverId, method: req.method, params: params as object });
+    const send = (): void => {
+      const tokens: string[] = [];
+      const mapped = isObject(params) ? this.#rewriteTokens(editor, params, entry, tokens) : params;
+      const serverId = this.#nextServerId++;
+      this.#calls.set(serverId, { kind: 'editor', editor, id: req.id, entry, tokens });
+      editor.requests.set(req.id, serverId);
+      this.#server!.endpoint.send({ jsonrpc: '2.0', id: serverId, method: req.method, params: mapped as object });
+    };
+    if (editor.isGuest && (editor.requests.size >= MAX_AT_SERVER || editor.waiting.length > 0)) editor.waiting.push({ id: req.id, send });
+    else send();
+  }
+
+  /** A guest's request left the server: its next waiting one takes the place. */
+  #next(editor: Editor): void {
+    if (editor.requests.size >= MAX_AT_SERVER || !this.#server || editor.endpoint.closed) return;
+    editor.waiting.shift()?.send();
   }
 
   async #notification(editor: Editor, n: Notification): Promise<void> {
@@ -328,8 +338,13 @@ export class LspHub extends EventEmitter {
     },
     'textDocument/didSave': (editor, params) => this.#didSave(editor, params),
     '$/cancelRequest': (editor, params) => {
-      const serverId = isObject(params) ? editor.requests.get(params.id as Id) : undefined;
-      if (serverId !== undefined) this.#toServer('$/cancelRequest', { id: serverId });
+      const id = isObject(params) ? (params.id as Id) : undefined;
+      const serverId = id === undefined ? undefined : editor.requests.get(id);
+      if (serverId !== undefined) return this.#toServer('$/cancelRequest', { id: serverId });
+      const waiting = editor.waiting.findIndex((w) => w.id === id);
+      if (waiting < 0) return;
+      editor.waiting.splice(waiting, 1); // never reached the server: answered here
+      editor.endpoint.send(errorResponse(id!, LSPErrorCodes.RequestCancelled, 'cancelled'));
     },
     'window/workDoneProgress/cancel': (editor, params) => {
       const token = isObject(params) ? params.token : undefined;
@@ -399,6 +414,7 @@ export class LspHub extends EventEmitter {
     log.info({ server: this.options.name, editor: editor.who.id, reason: reason ?? undefined }, reason ? 'editor disconnected' : 'editor left');
     for (const uri of [...editor.docs.keys()]) this.#coediting.close(editor, uri);
     for (const serverId of editor.requests.values()) this.#toServer('$/cancelRequest', { id: serverId });
+    editor.waiting = []; // they never reached the server
     for (const [token, t] of this.#tokens) if (t.editor === editor) this.#tokens.delete(token);
     for (const editors of this.#serverTokens.values()) editors.delete(editor);
     if (this.#editors.size === 0 && !this.#closed) {
@@ -425,6 +441,7 @@ export class LspHub extends EventEmitter {
     if (editor.requests.get(call.id) !== r.id) return; // the editor left
     editor.requests.delete(call.id);
     editor.endpoint.send(this.#answerFor(editor, call.id, call.entry, r));
+    this.#next(editor);
   }
 
   /** The server's answer as the editor may see it: mapped, filtered, stripped of what it may not use. */
@@ -652,6 +669,7 @@ export class LspHub extends EventEmitter {
         call.editor.endpoint.send({ ...lost, id: call.id });
       }
     }
+    for (const editor of this.#editors) for (const w of editor.waiting.splice(0)) editor.endpoint.send({ ...lost, id: w.id });
     this.#tokens.clear();
     this.#serverTokens.clear();
     this.#watchers.clear();

@@ -9,6 +9,8 @@ export interface StreamHost {
   send(frame: MuxFrame): void;
   /** The stream has data and credit: give it a turn. */
   schedule(stream: MuxStream): void;
+  /** The stream took more to send (its writableLength grew). */
+  written(stream: MuxStream): void;
   release(stream: MuxStream): void;
 }
 
@@ -72,6 +74,13 @@ export class MuxStream extends Duplex {
       default:
         throw new MuxError(`unexpected ${frame.type} frame on a stream`);
     }
+  }
+
+  /** Every write is reported to the mux, which bounds what waits for the peer across its streams. */
+  override write(chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
+    const ok = super.write(chunk, encoding as BufferEncoding, callback);
+    this.host.written(this);
+    return ok;
   }
 
   override _write(chunk: Uint8Array, _encoding: BufferEncoding, callback: Callback): void {

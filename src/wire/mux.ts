@@ -19,6 +19,10 @@ export interface MuxOptions {
   readonly keepaliveMs?: number;
   /** Nothing heard for this long means the peer is dead; default 45 s. */
   readonly timeoutMs?: number;
+  /** Streams the peer may have open at once; one more is reset at once (each holds buffers); default 64. */
+  readonly maxPeerStreams?: number;
+  /** Bytes our streams may hold for the peer, all streams together, before it counts as too slow; default 128 MiB. */
+  readonly maxQueued?: number;
 }
 
 /**
@@ -33,6 +37,9 @@ export class Mux extends EventEmitter implements StreamHost {
   readonly #chunk: number;
   readonly #initiator: boolean;
   readonly #keepalive: NodeJS.Timeout;
+  readonly #maxPeerStreams: number;
+  readonly #maxQueued: number;
+  #peerStreams = 0;
   #nextId: number;
   #lastPeerId = 0; // the peer's ids only grow, so a closed stream's id is never reused
   #lastHeard = Date.now();
@@ -47,6 +54,8 @@ export class Mux extends EventEmitter implements StreamHost {
     this.#nextId = options.initiator ? 1 : 2;
     this.#window = options.window ?? 256 * 1024;
     this.#chunk = options.chunk ?? 64 * 1024;
+    this.#maxPeerStreams = options.maxPeerStreams ?? 64;
+    this.#maxQueued = options.maxQueued ?? 128 * 1024 * 1024;
     const timeoutMs = options.timeoutMs ?? 45_000;
     this.#keepalive = setInterval(() => this.#ping(timeoutMs), options.keepaliveMs ?? 15_000).unref();
     channel.on('data', (bytes: Uint8Array) => this.#receive(bytes));
@@ -95,8 +104,18 @@ export class Mux extends EventEmitter implements StreamHost {
     if (this.#turns.size === 1 && !this.#pumping) queueMicrotask(() => this.#pump());
   }
 
+  /**
+   * A stream took more bytes to send. Each user of a stream bounds what it queues there, but a peer that reads
+   * nothing on many streams makes those bounds add up: past maxQueued bytes across them, the mux ends.
+   */
+  written(): void {
+    let queued = 0;
+    for (const stream of this.#streams.values()) queued += stream.writableLength;
+    if (queued > this.#maxQueued) this.destroy(new MuxError(`the peer is too slow: ${queued} bytes wait for it`));
+  }
+
   release(stream: MuxStream): void {
-    this.#streams.delete(stream.id);
+    if (this.#streams.delete(stream.id) && this.#theirs(stream.id)) this.#peerStreams--;
     this.#turns.delete(stream);
   }
 
@@ -125,10 +144,17 @@ export class Mux extends EventEmitter implements StreamHost {
     }
   }
 
+  #theirs(id: number): boolean {
+    return id % 2 === (this.#initiator ? 0 : 1);
+  }
+
   #accept(id: number, kind: string, name: string): void {
-    const theirs = id % 2 === (this.#initiator ? 0 : 1);
-    if (!theirs || id <= this.#lastPeerId) throw new MuxError(`bad stream id ${id}`);
+    if (!this.#theirs(id) || id <= this.#lastPeerId) throw new MuxError(`bad stream id ${id}`);
     this.#lastPeerId = id;
+    // Each open stream may hold a window of received bytes and a queue of ours: a peer opening streams without
+    // end would grow them without end. Refusing the one stream keeps the peer's others working.
+    if (this.#peerStreams >= this.#maxPeerStreams) return this.send({ type: 'reset', id, reason: `more than ${this.#maxPeerStreams} streams open` });
+    this.#peerStreams++;
     this.emit('stream', this.#add(id, kind, name));
   }
 

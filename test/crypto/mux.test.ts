@@ -118,6 +118,26 @@ test('a reset reaches the peer as an error on that stream only', async () => {
   await shutdown();
 });
 
+test('a peer opens at most maxPeerStreams streams at once: one more is reset alone, and a closed one frees a place', async () => {
+  const { guest, host, shutdown } = await muxPair({ maxPeerStreams: 3 });
+  const accepted: MuxStream[] = [];
+  host.on('stream', (stream: MuxStream) => accepted.push(stream.on('error', () => undefined)));
+  const open = [guest.open('lsp', 'a'), guest.open('lsp', 'b'), guest.open('lsp', 'c')];
+  const extra = guest.open('lsp', 'd');
+  const refused = new Promise<Error>((resolve) => extra.on('error', resolve));
+  assert.match((await withTimeout(refused, 5000)).message, /reset by peer: more than 3 streams open/);
+  assert.equal(accepted.map((s) => s.name), ['a', 'b', 'c']);
+  assert.ok(open.every((s) => !s.destroyed), 'the streams already open are untouched');
+  open[0]!.on('error', () => undefined);
+  open[0]!.destroy(); // the host's side hears the reset and lets go of it
+  await new Promise((resolve) => accepted[0]!.on('close', resolve));
+  const next = guest.open('lsp', 'e');
+  next.end(utf8('fits again'));
+  await withTimeout(new Promise<void>((resolve) => host.once('stream', (s: MuxStream) => (assert.is(s.name, 'e'), resolve()))), 5000);
+  for (const s of open.slice(1)) s.end();
+  await shutdown();
+});
+
 test('a 4 MiB flood on one stream does not hold back small messages on another', async () => {
   const { guest, host, shutdown } = await muxPair({ chunk: 16 * 1024 });
   const peer = arrivals(host);
@@ -162,6 +182,21 @@ test('a stalled reader caps what its sender buffers, and others keep flowing', a
   const [all] = await Promise.all([readAll(remote), sending.run]); // the reader resumes: everything arrives
   assert.ok(sodium.memcmp(all, data), 'intact after the stall');
   await shutdown();
+});
+
+test('a peer that reads nothing on many streams is cut off once what waits for it passes maxQueued in all', async () => {
+  const { guest, host } = await muxPair({ maxQueued: 4 * WINDOW });
+  const closed = new Promise<Error | undefined>((resolve) => host.once('close', resolve));
+  const streams: MuxStream[] = [];
+  const all = new Promise<void>((resolve) => host.on('stream', (s: MuxStream) => streams.push(s.on('error', () => undefined)) === 8 && resolve()));
+  for (let i = 0; i < 8; i++) guest.open('lsp', `s${i}`); // the guest reads none of them
+  await all;
+  // Each stream queues two windows (one in flight, one waiting for credit): under maxQueued alone, over it together.
+  for (const s of streams) s.write(random(2 * WINDOW));
+  const error = await withTimeout(closed, 5000);
+  assert.instance(error, MuxError);
+  assert.match(error!.message, /too slow/);
+  guest.destroy();
 });
 
 /** A channel stand-in: records what the mux writes, lets the test inject frames. */

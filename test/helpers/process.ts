@@ -16,6 +16,8 @@ process.on('exit', () => {
 export class LspairProcess {
   readonly events: Event[] = [];
   readonly exited: Promise<number>;
+  /** Its exit status once it exited (as `exited` resolves with). */
+  exitCode: number | null = null;
   stderr = '';
   private readonly child: ChildProcess;
   private waiters: { name: string; from: number; resolve: (e: Event) => void }[] = [];
@@ -29,7 +31,7 @@ export class LspairProcess {
       this.events.push(event);
       this.waiters = this.waiters.filter((w) => (w.name === event.event ? (w.resolve(event), false) : true));
     });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => (running.delete(this.child), resolve(code ?? (signal ? 128 : -1)))));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => (running.delete(this.child), resolve((this.exitCode = code ?? (signal ? 128 : -1))))));
   }
 
   /** The next event of this name (one already seen counts, once). */

@@ -122,8 +122,8 @@ export function settled<T>(work: Promise<T>, what: string, ms = 30_000): Promise
 }
 
 /** A request that must be answered (its value), not refused nor left hanging; `context` adds to a failure (a log). */
-export async function answered<T>(work: Promise<T>, what: string, context: () => string = () => ''): Promise<T> {
-  const outcome = await settled(work, what);
+export async function answered<T>(work: Promise<T>, what: string, context: () => string = () => '', ms?: number): Promise<T> {
+  const outcome = await settled(work, what, ms);
   if ('error' in outcome) throw new Error(`${what}: ${outcome.error.message}${context() ? `\n${context()}` : ''}`);
   return outcome.value;
 }

@@ -1,0 +1,123 @@
+// Issue 8, load: one real `lspair relay`, four sessions (`lspair host` with the fake server, or with
+// typescript-language-server) whose guests `lspair join` through the relay, and on the host and every guest an
+// editor through `lspair lsp` that keeps asking (hover, definition) and typing into a shared document (test/load/
+// soak.ts). Held: every request gets the real answer, every co-edited document converges, and the memory and
+// file descriptors of the relay, the hosts and the guest daemons stay flat. Then guests that misbehave in one
+// session — one never reads, one floods, one sends garbage — are dealt with by its host, and nobody else notices.
+// LSPAIR_SOAK_SECONDS sets the soak's length (default 30 s; e.g. 300 for a long run).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { eventually } from '../helpers/procs.js';
+import { logLines, misbehave, type LogLine } from './misbehaving.js';
+import { halves, ResourceLog, Soak, sleep, type SessionSpec } from './soak.js';
+
+const SECONDS = Number(process.env.LSPAIR_SOAK_SECONDS ?? 30);
+/** typescript-language-server first: it loads its project while the other sessions start. */
+const SPECS: readonly SessionSpec[] = [
+  { server: 'ts', guests: 2 },
+  { server: 'fake', guests: 3 },
+  { server: 'fake', guests: 3 },
+  { server: 'fake', guests: 2 },
+];
+/** Each editor pauses this long after each request and keystroke (about 8 of each per second per editor). */
+const PAUSE_MS = 100;
+/**
+ * Flat means: after the first third of the soak (start-up, heaps growing to their working size), the second
+ * half's peak is at most 25 % more resident memory and 10 more file descriptors than the first half's peak. A
+ * leak of a few bytes per request or one descriptor per connection shows over a long run (LSPAIR_SOAK_SECONDS);
+ * the margins keep a short run's GC timing from failing it.
+ */
+const RSS_GROWTH = 1.25;
+const FD_GROWTH = 10;
+const FLOOD = 3000;
+
+/** Started by the first test (a failure in uvu's `before` hook is not reported), used by the second. */
+let soak: Soak | undefined;
+
+test.after(async () => {
+  await soak?.close();
+});
+
+function assertAnswered(s: Soak): void {
+  for (const t of s.typists) {
+    assert.equal(t.failures, [], `${t.label}: requests without the real answer`);
+    assert.is(t.samples.length, t.sent, `${t.label}: ${t.sent - t.samples.length} of ${t.sent} requests unanswered`);
+  }
+}
+
+async function assertConverged(s: Soak): Promise<void> {
+  for (const session of s.sessions) assert.is(await session.converged(), null);
+}
+
+test(`soak (${SECONDS} s): every request answered, every document converged, memory and fds flat`, async () => {
+  const started = performance.now();
+  const s = (soak = await Soak.start(SPECS));
+  console.log(`  started ${s.sessions.length} sessions, ${s.typists.length} editors in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const log = new ResourceLog(s.watched());
+  const start = performance.now();
+  await s.traffic(sleep(SECONDS * 1000), PAUSE_MS);
+  log.stop();
+  assertAnswered(s);
+  await assertConverged(s);
+  const warm = start + (SECONDS * 1000) / 3;
+  let most = { rss: 0, fds: 0 };
+  for (const [w, samples] of log.samples) {
+    const { first, second } = halves(samples, warm);
+    assert.ok(second.rss <= first.rss * RSS_GROWTH, `${w.label}: resident memory grew from ${first.rss} KiB to ${second.rss} KiB`);
+    assert.ok(second.fds <= first.fds + FD_GROWTH, `${w.label}: open file descriptors grew from ${first.fds} to ${second.fds}`);
+    most = { rss: Math.max(most.rss, second.rss / first.rss - 1), fds: Math.max(most.fds, second.fds - first.fds) };
+  }
+  console.log(`  ${log.samples.size} processes watched: at most +${(most.rss * 100).toFixed(1)} % RSS and +${most.fds} fds from the first half to the second`);
+  const requests = s.typists.reduce((n, t) => n + t.sent, 0);
+  const keystrokes = s.typists.reduce((n, t) => n + t.typed.length, 0);
+  console.log(`  ${s.sessions.length} sessions, ${s.typists.length} editors: ${requests} requests answered, ${keystrokes} keystrokes converged in ${SECONDS} s`);
+  assert.equal(s.exited(), []);
+});
+
+/** Whether `host`'s log has a line that passes `test`. */
+const logged = (lines: () => LogLine[], test: (l: LogLine) => boolean) => () => lines().some(test);
+
+test('misbehaving guests in one session: the host ends each, and every other editor keeps its answers', async () => {
+  assert.ok(soak, 'the soak did not start');
+  const s = soak;
+  const target = s.sessions.find((session) => session.spec.server === 'fake')!; // its documentSymbol answers are large
+  const lines = () => logLines(target.bench.host);
+  const started = performance.now();
+  const work = misbehave(target, FLOOD, 0);
+  await s.traffic(work, PAUSE_MS);
+  const { silent, floods, garbage } = await work;
+  const flooded = floods[0]!;
+
+  assert.ok(silent.cut, `the host never cut off the guest that does not read (it asked ${silent.asked} times)`);
+  // The flooder got an answer or a refusal for every request; the garbage got the errors JSON-RPC says.
+  assert.equal(flooded.other, []);
+  assert.is(flooded.answered + flooded.refused, FLOOD);
+  assert.equal(garbage.codes, {
+    'not JSON': -32700,
+    'a batch': -32600,
+    'jsonrpc 1.0': -32600,
+    'before initialize': -32002,
+    initialize: 'result',
+    'wrong shape': -32602,
+    'host path': -32803,
+    'unknown method': -32803,
+    'huge numbers': garbage.codes['huge numbers'], // the server's to judge: the hub passes positions through
+    'invalid UTF-8': garbage.codes['invalid UTF-8'],
+    'deep nesting': garbage.codes['deep nesting'],
+  });
+  for (const label of ['huge numbers', 'invalid UTF-8', 'deep nesting']) assert.is.not(garbage.codes[label], 'none', `${label}: no answer`);
+  // The host ended the garbage guest's editor stream at the lying Content-Length, then its connection at the
+  // broken mux frame, and dropped the connection that sent no handshake.
+  await eventually(logged(lines, (l) => l.msg === 'editor disconnected' && l.editor === garbage.guestId && /over the limit/.test(String(l.reason))), () => 'the host kept the stream with a lying Content-Length');
+  await eventually(logged(lines, (l) => l.audit === 'leave' && (l.guest as { id?: string } | undefined)?.id === garbage.guestId), () => 'the host kept the connection that sent a broken mux frame');
+  await eventually(logged(lines, (l) => l.audit === 'handshake-failed'), () => 'the host did not log the connection that sent no handshake');
+
+  // Everyone else, in this session and the others, got every answer and converged; nothing crashed.
+  assertAnswered(s);
+  await assertConverged(s);
+  assert.equal(s.exited(), []);
+  console.log(`  misbehaving guests dealt with in ${((performance.now() - started) / 1000).toFixed(0)} s; the silent one asked ${silent.asked} times before its host cut it off`);
+  console.log(`  flood of ${FLOOD}: ${flooded.answered} answered, ${flooded.refused} refused (in-flight bound); garbage answered ${JSON.stringify(garbage.codes)}`);
+});
+
+test.run();
