@@ -55,10 +55,17 @@ export class Nvim {
       client.on('error', reject);
       client.on('exit', () => resolve(text));
     });
-    if (!out.includes('done')) throw new Error(`neovim ${fn}: no answer (is the agent loaded?) ${out.slice(0, 500)}`);
+    // A remote client can give up on a loaded machine while Neovim still runs the call: its FILE.out says it ran.
+    if (!out.includes('done') && !(await this.#written(`${file}.out`))) throw new Error(`neovim ${fn}: no answer (is the agent loaded?) ${out.slice(0, 500)}`);
     const answer = JSON.parse(readFileSync(`${file}.out`, 'utf8')) as { ok: boolean; result: T };
     if (!answer.ok) throw new Error(`neovim ${fn}: ${String(answer.result)}`);
     return answer.result;
+  }
+
+  /** Whether `file` exists within 10 s. */
+  async #written(file: string): Promise<boolean> {
+    for (const start = Date.now(); Date.now() - start < 10_000; await new Promise((r) => setTimeout(r, 50))) if (existsSync(file)) return true;
+    return false;
   }
 
   /** Starts Neovim's LSP client on `lspair lsp NAME` (run in Neovim's cwd) and returns its id. */
