@@ -41,7 +41,8 @@ const CLEAR: readonly (readonly [string, RegExp])[] = [
   ['the debug session had ended', /the debug session ended|no debug session of 'py' is running/],
   ['the connection to the host was lost', /the connection to the host was lost/],
   ['the guest was reconnecting', /not connected to the host/],
-  ["the guest's daemon went away (lspair lsp/dap said so)", DAEMON_GONE],
+  // A shim started in the mirror after the daemon died, before its editor noticed, finds only its socket file.
+  ["the guest's daemon was gone (lspair lsp/dap said so)", new RegExp(`${DAEMON_GONE.source}|no lspair daemon is running for this folder`)],
   ["the client's own lspair lsp or lspair dap had died", /no language server running|connection got disposed|Connection is disposed|closed: lspair dap/i],
 ];
 
