@@ -1,15 +1,16 @@
 // What the fuzzers found, each reduced to the one input that failed, so that it stays fixed: a relay or a host's
-// listener crashed by an upgrade whose target is not a path; a guest's `exit` sent as a request, which reached the
+// listener crashed by an upgrade whose target is not a path, or by a client that resets the connection once its
+// upgrade is refused; a guest's `exit` sent as a request, which reached the
 // shared language server and stopped it; a guest's `workspace/executeCommand` sent as a notification, past the
 // check that it runs only commands the server offered; a guest's DAP arguments nested too deep to encode again,
 // which left it unanswered; a mux stream that granted credit for bytes nobody had read.
 import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Mux, MuxError } from '../../src/wire/mux.js';
-import { encodeMuxFrame } from '../../src/wire/mux-frames.js';
 import { Relay } from '../../src/relay/server.js';
 import { DirectListener } from '../../src/session/listener.js';
+import { Mux, MuxError } from '../../src/wire/mux.js';
+import { encodeMuxFrame } from '../../src/wire/mux-frames.js';
 import { acceptGuest, joinRelay, registerHost } from '../../src/wire/relay-client.js';
 import { requestPath } from '../../src/wire/relay-protocol.js';
 import { ask, debugSession, join as joinDebug } from './dap.js';
