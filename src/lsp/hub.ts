@@ -22,7 +22,7 @@ import { logger } from '../log.js';
 import { trimCapabilities, trimRegistrations } from './capabilities.js';
 import { HUB_CAPABILITIES } from './client-capabilities.js';
 import { COEDIT, CoEditing } from './coediting.js';
-import { Editor, MAX_AT_SERVER, MAX_IN_FLIGHT, type Participant } from './editor.js';
+import { Editor, MAX_AT_SERVER, MAX_BACKLOG, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
 import { PEER_LIMITS } from '../wire/framed-peer.js';
@@ -134,6 +134,7 @@ export class LspHub extends EventEmitter {
     endpoint.on('request', (req: Request) => inOrder(() => this.#request(editor, req)));
     endpoint.on('notification', (n: Notification) => inOrder(() => this.#notification(editor, n)));
     endpoint.on('close', (reason: string | null) => this.#left(editor, reason));
+    endpoint.on('drain', () => this.#next(editor));
     log.info({ server: this.options.name, editor: who.id }, 'editor connected');
     return editor;
   }
@@ -199,14 +200,21 @@ export class LspHub extends EventEmitter {
       editor.requests.set(req.id, serverId);
       this.#server!.endpoint.send({ jsonrpc: '2.0', id: serverId, method: req.method, params: mapped as object });
     };
-    if (editor.isGuest && (editor.requests.size >= MAX_AT_SERVER || editor.waiting.length > 0)) editor.waiting.push({ id: req.id, send });
-    else send();
+    if (!editor.isGuest || (editor.waiting.length === 0 && this.#mayAsk(editor))) return send();
+    if (editor.waiting.length === 0 && editor.endpoint.queued > MAX_BACKLOG) {
+      log.info({ server: this.options.name, editor: editor.who.id, queued: editor.endpoint.queued }, 'editor is not reading its answers: its requests wait');
+    }
+    editor.waiting.push({ id: req.id, send });
   }
 
-  /** A guest's request left the server: its next waiting one takes the place. */
+  /** Whether a guest's request may go to the server now: a place there, and the editor reading its answers. */
+  #mayAsk(editor: Editor): boolean {
+    return editor.requests.size < MAX_AT_SERVER && editor.endpoint.queued <= MAX_BACKLOG;
+  }
+
+  /** A guest's request left the server, or its editor read what waited for it: waiting requests take the places. */
   #next(editor: Editor): void {
-    if (editor.requests.size >= MAX_AT_SERVER || !this.#server || editor.endpoint.closed) return;
-    editor.waiting.shift()?.send();
+    while (editor.waiting.length > 0 && this.#server && !editor.endpoint.closed && this.#mayAsk(editor)) editor.waiting.shift()!.send();
   }
 
   async #notification(editor: Editor, n: Notification): Promise<void> {
