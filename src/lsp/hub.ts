@@ -97,6 +97,8 @@ export class LspHub extends EventEmitter {
   readonly #restarts: number[] = [];
   readonly #calls = new Map<number, Call>();
   readonly #editors = new Set<Editor>();
+  /** Guests' editors whose requests wait for them to read their answers (logged once per stall). */
+  readonly #stalled = new WeakSet<Editor>();
   readonly #coediting: CoEditing;
   readonly #diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly #registrations = new Map<string, Registration>();
@@ -201,10 +203,8 @@ export class LspHub extends EventEmitter {
       this.#server!.endpoint.send({ jsonrpc: '2.0', id: serverId, method: req.method, params: mapped as object });
     };
     if (!editor.isGuest || (editor.waiting.length === 0 && this.#mayAsk(editor))) return send();
-    if (editor.waiting.length === 0 && editor.endpoint.queued > MAX_BACKLOG) {
-      log.info({ server: this.options.name, editor: editor.who.id, queued: editor.endpoint.queued }, 'editor is not reading its answers: its requests wait');
-    }
     editor.waiting.push({ id: req.id, send });
+    this.#noteStall(editor);
   }
 
   /** Whether a guest's request may go to the server now: a place there, and the editor reading its answers. */
@@ -215,6 +215,15 @@ export class LspHub extends EventEmitter {
   /** A guest's request left the server, or its editor read what waited for it: waiting requests take the places. */
   #next(editor: Editor): void {
     while (editor.waiting.length > 0 && this.#server && !editor.endpoint.closed && this.#mayAsk(editor)) editor.waiting.shift()!.send();
+    this.#noteStall(editor);
+  }
+
+  /** Logs once each time a guest's requests start to wait for it to read its answers. */
+  #noteStall(editor: Editor): void {
+    const stalled = editor.waiting.length > 0 && editor.endpoint.queued > MAX_BACKLOG;
+    if (stalled && !this.#stalled.has(editor)) log.info({ server: this.options.name, editor: editor.who.id, queued: editor.endpoint.queued }, 'editor is not reading its answers: its requests wait');
+    if (stalled) this.#stalled.add(editor);
+    else this.#stalled.delete(editor);
   }
 
   async #notification(editor: Editor, n: Notification): Promise<void> {
