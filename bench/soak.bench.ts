@@ -84,7 +84,7 @@ function sideBySide(soak: Soak, target: SoakSession, clean: Window, bad: Window)
 function outcomes(m: Misbehaviour): string[] {
   const sum = (f: (x: Flood) => number) => m.floods.reduce((n, x) => n + f(x), 0);
   return [
-    `  the guest that never reads: ${m.silent.cut ? 'cut off by its host' : 'NOT cut off'} after ${m.silent.asked} requests for ~560 KiB answers (its 64 MiB bound)`,
+    `  the guest that never reads: ${m.silent.heldBack ? 'its host held its requests back' : 'its host went on serving it'} after ${m.silent.asked} requests for ~560 KiB answers (1 MiB of answers waiting for it)`,
     `  the flooding editor: ${m.floods.length} floods of ${FLOOD} requests: ${sum((x) => x.answered)} answered, ${sum((x) => x.refused)} refused (in-flight bound), ${sum((x) => x.other.length)} otherwise`,
     `  the garbage guest, answered: ${Object.entries(m.garbage.codes).map(([k, v]) => `${k} ${v}`).join(', ')}; then cut at a lying Content-Length and a broken mux frame`,
   ];

@@ -29,6 +29,12 @@ export const MAX_IN_FLIGHT = 256;
  */
 export const MAX_AT_SERVER = 8;
 
+/**
+ * Answers waiting for a guest's editor to take them, in bytes, past which its next requests wait in the hub
+ * until it reads: the server's and the hub's work for an editor that reads nothing would only pile up.
+ */
+export const MAX_BACKLOG = 1024 * 1024;
+
 /** A guest's request waiting in the hub for one of its places at the server. */
 export interface Waiting {
   readonly id: Id;

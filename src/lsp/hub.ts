@@ -22,7 +22,7 @@ import { logger } from '../log.js';
 import { trimCapabilities, trimRegistrations } from './capabilities.js';
 import { HUB_CAPABILITIES } from './client-capabilities.js';
 import { COEDIT, CoEditing } from './coediting.js';
-import { Editor, MAX_AT_SERVER, MAX_IN_FLIGHT, type Participant } from './editor.js';
+import { Editor, MAX_AT_SERVER, MAX_BACKLOG, MAX_IN_FLIGHT, type Participant } from './editor.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, permitted, type MethodEntry } from './methods.js';
 import { PEER_LIMITS } from '../wire/framed-peer.js';
@@ -99,6 +99,8 @@ export class LspHub extends EventEmitter {
   #crashLoop: string | null = null;
   readonly #calls = new Map<number, Call>();
   readonly #editors = new Set<Editor>();
+  /** Guests' editors whose requests wait for them to read their answers (logged once per stall). */
+  readonly #stalled = new WeakSet<Editor>();
   readonly #coediting: CoEditing;
   readonly #diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly #registrations = new Map<string, Registration>();
@@ -136,6 +138,7 @@ export class LspHub extends EventEmitter {
     endpoint.on('request', (req: Request) => inOrder(() => this.#request(editor, req)));
     endpoint.on('notification', (n: Notification) => inOrder(() => this.#notification(editor, n)));
     endpoint.on('close', (reason: string | null) => this.#left(editor, reason));
+    endpoint.on('drain', () => this.#next(editor));
     log.info({ server: this.options.name, editor: who.id }, 'editor connected');
     return editor;
   }
@@ -201,14 +204,28 @@ export class LspHub extends EventEmitter {
       editor.requests.set(req.id, serverId);
       this.#server!.endpoint.send({ jsonrpc: '2.0', id: serverId, method: req.method, params: mapped as object });
     };
-    if (editor.isGuest && (editor.requests.size >= MAX_AT_SERVER || editor.waiting.length > 0)) editor.waiting.push({ id: req.id, send });
-    else send();
+    if (!editor.isGuest || (editor.waiting.length === 0 && this.#mayAsk(editor))) return send();
+    editor.waiting.push({ id: req.id, send });
+    this.#noteStall(editor);
   }
 
-  /** A guest's request left the server: its next waiting one takes the place. */
+  /** Whether a guest's request may go to the server now: a place there, and the editor reading its answers. */
+  #mayAsk(editor: Editor): boolean {
+    return editor.requests.size < MAX_AT_SERVER && editor.endpoint.queued <= MAX_BACKLOG;
+  }
+
+  /** A guest's request left the server, or its editor read what waited for it: waiting requests take the places. */
   #next(editor: Editor): void {
-    if (editor.requests.size >= MAX_AT_SERVER || !this.#server || editor.endpoint.closed) return;
-    editor.waiting.shift()?.send();
+    while (editor.waiting.length > 0 && this.#server && !editor.endpoint.closed && this.#mayAsk(editor)) editor.waiting.shift()!.send();
+    this.#noteStall(editor);
+  }
+
+  /** Logs once each time a guest's requests start to wait for it to read its answers. */
+  #noteStall(editor: Editor): void {
+    const stalled = editor.waiting.length > 0 && editor.endpoint.queued > MAX_BACKLOG;
+    if (stalled && !this.#stalled.has(editor)) log.info({ server: this.options.name, editor: editor.who.id, queued: editor.endpoint.queued }, 'editor is not reading its answers: its requests wait');
+    if (stalled) this.#stalled.add(editor);
+    else this.#stalled.delete(editor);
   }
 
   async #notification(editor: Editor, n: Notification): Promise<void> {

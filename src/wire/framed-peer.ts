@@ -29,9 +29,13 @@ export const PEER_LIMITS = {
   host: { maxMessage: 256 * MiB, maxQueued: 64 * MiB },
 } as const satisfies Record<string, PeerLimits>;
 
-/** Events: 'close' (a reason string, or null when the peer simply hung up), and the subclass's. Never 'error'. */
+/**
+ * Events: 'close' (a reason string, or null when the peer simply hung up), 'drain' (what waited for the peer
+ * went out), and the subclass's. Never 'error'.
+ */
 export abstract class FramedPeer extends EventEmitter {
   readonly #writer: MessageWriter;
+  readonly #output: Writable;
   #closed = false;
 
   constructor(
@@ -42,6 +46,8 @@ export abstract class FramedPeer extends EventEmitter {
   ) {
     super();
     this.#writer = new MessageWriter(output, limits.maxQueued);
+    this.#output = output;
+    output.on('drain', () => this.emit('drain'));
     const reader = new MessageReader(input, limits.maxMessage);
     reader.on('message', (value: unknown) => this.#closed || this.receive(value));
     reader.on('garbage', () => this.#closed || this.garbage());
@@ -54,6 +60,11 @@ export abstract class FramedPeer extends EventEmitter {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Bytes written to the peer that it has not taken yet. */
+  get queued(): number {
+    return this.#output.writableLength;
   }
 
   /** Ends the peer; `reason` null for an orderly end. Idempotent. */

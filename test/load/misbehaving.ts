@@ -20,11 +20,10 @@ import { LspClient } from '../lsp/lsp-client.js';
 import { sleep, type SoakSession } from './soak.js';
 
 /**
- * documentSymbol answers of the fake server are ~560 KiB: 120 of them overrun the host's 64 MiB bound for a guest.
- * The silent guest can send 256 KiB of requests (its window) without reading the host's credit: ~2000.
+ * documentSymbol answers of the fake server are ~560 KiB: two fill the host's backlog for an editor (1 MiB). The
+ * silent guest could send 256 KiB of requests (its window) without reading the host's credit, ~2000.
  */
 const SILENT_REQUESTS = 2000;
-/** Its requests come in small batches: a loaded host answers most of them rather than refuse them (in-flight bound). */
 const SILENT_BATCH = 4;
 const SILENT_PAUSE_MS = 100;
 const FLOOD_METHODS = ['textDocument/hover', 'textDocument/definition'] as const;
@@ -55,9 +54,9 @@ const request = (id: number | string, method: string, params: unknown): object =
 const initialize = (id: number | string): object => request(id, 'initialize', { processId: null, rootUri: shareUri(''), capabilities: {} });
 const mainUri = shareUri('src/main.ts');
 
-/** Whether `session`'s host cut off editor `guestId` for not reading. */
-export function cutOff(session: SoakSession, guestId: string): boolean {
-  return logLines(session.bench.host).some((l) => l.msg === 'editor disconnected' && l.editor === guestId && /too slow/.test(String(l.reason)));
+/** Whether `session`'s host stopped serving editor `guestId` for not reading its answers. */
+export function heldBack(session: SoakSession, guestId: string): boolean {
+  return logLines(session.bench.host).some((l) => l.msg === 'editor is not reading its answers: its requests wait' && l.editor === guestId);
 }
 
 export interface Silent {
@@ -68,7 +67,8 @@ export interface Silent {
 
 /**
  * A guest that opens a language server stream, then stops reading its connection altogether (the host's answers
- * and its flow-control credit pile up on the host's side) while it keeps asking for large answers, until `enough(its id)`.
+ * and its flow-control credit would pile up on the host's side) while it keeps asking for large answers, until
+ * `enough(its id)`.
  */
 export async function silentGuest(session: SoakSession, enough: (guestId: string) => boolean): Promise<Silent> {
   const { session: guest, guestId } = await inProcessGuest(session.bench.link, 'silent');
@@ -209,19 +209,19 @@ export async function notAHandshake(session: SoakSession): Promise<void> {
 const STEP_MS = 60_000;
 
 export interface Misbehaviour {
-  readonly silent: { readonly guestId: string; readonly asked: number; readonly cut: boolean };
+  readonly silent: { readonly guestId: string; readonly asked: number; readonly heldBack: boolean };
   readonly garbage: Garbage;
   readonly floods: readonly Flood[];
 }
 
 /**
- * The misbehaving guests in `session`, one after the other: the silent one until its host cuts it off (or it can
- * send no more), the garbage guest, the connection without a handshake, then floods of `count` requests from an
+ * The misbehaving guests in `session`, one after the other: the silent one until its host stops serving it (or it
+ * can send no more), the garbage guest, the connection without a handshake, then floods of `count` requests from an
  * editor of a guest joined for it, until `floodUntil` (Date.now(); at least one).
  */
 export async function misbehave(session: SoakSession, count: number, floodUntil: number): Promise<Misbehaviour> {
   const flooder = await session.join('flooder');
-  const silent = await silentGuest(session, (id) => cutOff(session, id));
+  const silent = await silentGuest(session, (id) => heldBack(session, id));
   silent.close();
   // Each step ends when the host answers or hangs up: one that never does fails (a hang), rather than waits.
   const garbage = await answered(garbageGuest(session), 'the garbage guest (answers to its garbage, the host ending its stream and connection)', undefined, STEP_MS);
@@ -230,5 +230,5 @@ export async function misbehave(session: SoakSession, count: number, floodUntil:
   const floods: Flood[] = [];
   do floods.push(await answered(flood(session, flooder, count), `a flood of ${count} requests`, undefined, STEP_MS));
   while (Date.now() < floodUntil);
-  return { silent: { guestId: silent.guestId, asked: silent.asked, cut: cutOff(session, silent.guestId) }, garbage, floods };
+  return { silent: { guestId: silent.guestId, asked: silent.asked, heldBack: heldBack(session, silent.guestId) }, garbage, floods };
 }

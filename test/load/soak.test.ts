@@ -1,23 +1,26 @@
-// Issue 8, load: one real `lspair relay`, four sessions (`lspair host` with the fake server, or with
+// Issue 8, load: one real `lspair relay`, three sessions (`lspair host` with the fake server, or with
 // typescript-language-server) whose guests `lspair join` through the relay, and on the host and every guest an
 // editor through `lspair lsp` that keeps asking (hover, definition) and typing into a shared document (test/load/
 // soak.ts). Held: every request gets the real answer, every co-edited document converges, and the memory and
 // file descriptors of the relay, the hosts and the guest daemons stay flat. Then guests that misbehave in one
 // session — one never reads, one floods, one sends garbage — are dealt with by its host, and nobody else notices.
-// LSPAIR_SOAK_SECONDS sets the soak's length (default 30 s; e.g. 300 for a long run).
+// LSPAIR_SOAK_SECONDS sets the soak's length (default 20 s; e.g. 300 for a long run, with a fourth session).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually } from '../helpers/procs.js';
 import { logLines, misbehave, type LogLine } from './misbehaving.js';
 import { halves, ResourceLog, Soak, sleep, type SessionSpec } from './soak.js';
 
-const SECONDS = Number(process.env.LSPAIR_SOAK_SECONDS ?? 30);
-/** typescript-language-server first: it loads its project while the other sessions start. */
+const SECONDS = Number(process.env.LSPAIR_SOAK_SECONDS ?? 20);
+/**
+ * typescript-language-server first: it loads its project while the other sessions start. A long run
+ * (LSPAIR_SOAK_SECONDS set) takes a fourth session; `npm test` keeps to three, for its time.
+ */
 const SPECS: readonly SessionSpec[] = [
   { server: 'ts', guests: 2 },
   { server: 'fake', guests: 3 },
-  { server: 'fake', guests: 3 },
   { server: 'fake', guests: 2 },
+  ...(process.env.LSPAIR_SOAK_SECONDS ? [{ server: 'fake' as const, guests: 3 }] : []),
 ];
 /** Each editor pauses this long after each request and keystroke (about 8 of each per second per editor). */
 const PAUSE_MS = 100;
@@ -77,7 +80,7 @@ test(`soak (${SECONDS} s): every request answered, every document converged, mem
 /** Whether `host`'s log has a line that passes `test`. */
 const logged = (lines: () => LogLine[], test: (l: LogLine) => boolean) => () => lines().some(test);
 
-test('misbehaving guests in one session: the host ends each, and every other editor keeps its answers', async () => {
+test('misbehaving guests in one session: the host holds back or ends each, and every other editor keeps its answers', async () => {
   assert.ok(soak, 'the soak did not start');
   const s = soak;
   const target = s.sessions.find((session) => session.spec.server === 'fake')!; // its documentSymbol answers are large
@@ -88,7 +91,7 @@ test('misbehaving guests in one session: the host ends each, and every other edi
   const { silent, floods, garbage } = await work;
   const flooded = floods[0]!;
 
-  assert.ok(silent.cut, `the host never cut off the guest that does not read (it asked ${silent.asked} times)`);
+  assert.ok(silent.heldBack, `the host went on serving the guest that does not read (it asked ${silent.asked} times)`);
   // The flooder got an answer or a refusal for every request; the garbage got the errors JSON-RPC says.
   assert.equal(flooded.other, []);
   assert.is(flooded.answered + flooded.refused, FLOOD);
@@ -116,7 +119,7 @@ test('misbehaving guests in one session: the host ends each, and every other edi
   assertAnswered(s);
   await assertConverged(s);
   assert.equal(s.exited(), []);
-  console.log(`  misbehaving guests dealt with in ${((performance.now() - started) / 1000).toFixed(0)} s; the silent one asked ${silent.asked} times before its host cut it off`);
+  console.log(`  misbehaving guests dealt with in ${((performance.now() - started) / 1000).toFixed(0)} s; the silent one asked ${silent.asked} times before its host held its requests back`);
   console.log(`  flood of ${FLOOD}: ${flooded.answered} answered, ${flooded.refused} refused (in-flight bound); garbage answered ${JSON.stringify(garbage.codes)}`);
 });
 

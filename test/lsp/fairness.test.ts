@@ -1,7 +1,9 @@
 // A shared language server answers in order, so a guest with hundreds of requests at the server would make every
 // other editor's request wait behind them all (found by the load soak: the healthy editors of a session with a
 // flooding guest waited seconds). The hub lets at most MAX_AT_SERVER of one guest's requests reach the server at
-// once; the rest wait in the hub, are sent as answers come back, and can be cancelled while they wait.
+// once; the rest wait in the hub, are sent as answers come back, and can be cancelled while they wait. Nor do a
+// guest's requests reach the server while more than MAX_BACKLOG bytes of answers wait for it to read them: a
+// guest that reads nothing costs the server and the hub no more work (the soak's healthy editors waited seconds).
 import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,7 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { HOST, LspHub } from '../../src/lsp/index.js';
-import { MAX_AT_SERVER } from '../../src/lsp/editor.js';
+import { MAX_AT_SERVER, MAX_BACKLOG } from '../../src/lsp/editor.js';
+import { encode, MessageReader } from '../../src/wire/content-length.js';
+import { eventually } from '../helpers/procs.js';
 import { HostUris, Policy } from '../../src/policy/index.js';
 import { tmpdir } from '../helpers/tmp.js';
 import { LspClient } from './lsp-client.js';
@@ -20,17 +24,33 @@ const HELD = fileURLToPath(new URL('./held-server.ts', import.meta.url));
 const FLOOD = 100;
 const at = { textDocument: { uri: 'lspair:/src/main.ts' }, position: { line: 2, character: 24 } };
 
-test(`a guest's flood reaches the server ${MAX_AT_SERVER} at a time: another editor's request is not queued behind it`, async () => {
+/** A hub on the held server with the host's editor connected; `guest()` adds a guest's editor on raw streams. */
+async function heldHub() {
   const root = path.join(tmpdir('lspair-fair-'), 'share');
   cpSync(FIXTURE, root, { recursive: true });
   const hub = new LspHub({ name: 'held', command: { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), HELD] }, uris: new HostUris(new Policy(root), true), save: async () => undefined });
-  try {
-    const host = LspClient.pair();
-    hub.connect(host.input, host.output, HOST);
-    await host.client.initialize(root);
+  const host = LspClient.pair();
+  hub.connect(host.input, host.output, HOST);
+  await host.client.initialize(root);
+  const guest = () => {
     const input = new PassThrough();
     const output = new PassThrough();
     hub.connect(input, output, { kind: 'guest', id: 'g1', has: () => true });
+    return { input, output };
+  };
+  /** How many guest requests reached the held server before this probe from the host's editor (which releases it). */
+  const seen = async () => (await host.client.request<{ range: { start: { line: number } } }>('textDocument/definition', { textDocument: { uri: 'file:///x' }, position: { line: 0, character: 0 } })).range.start.line;
+  const close = async () => {
+    host.client.dispose();
+    await hub.close();
+  };
+  return { hub, guest, seen, close };
+}
+
+test(`a guest's flood reaches the server ${MAX_AT_SERVER} at a time: another editor's request is not queued behind it`, async () => {
+  const s = await heldHub();
+  try {
+    const { input, output } = s.guest();
     const guest = new LspClient(output, input);
     await guest.connection.sendRequest('initialize', { processId: null, rootUri: 'lspair:/', capabilities: {} });
 
@@ -42,8 +62,8 @@ test(`a guest's flood reaches the server ${MAX_AT_SERVER} at a time: another edi
     cancel.cancel(); // the last of the flood, still waiting in the hub
 
     // The held server tells, in the line of its answer, how many hovers reached it before the host's request.
-    const probe = await host.client.request<{ range: { start: { line: number } } }>('textDocument/definition', { textDocument: { uri: 'file:///x' }, position: { line: 0, character: 0 } });
-    assert.ok(probe.range.start.line <= MAX_AT_SERVER, `${probe.range.start.line} of the guest's requests were at the server ahead of the host's`);
+    const seen = await s.seen();
+    assert.ok(seen <= MAX_AT_SERVER, `${seen} of the guest's requests were at the server ahead of the host's`);
 
     // Released, the rest reach the server in turn and are all answered, but the one cancelled while it waited.
     const settled = await outcomes;
@@ -53,9 +73,31 @@ test(`a guest's flood reaches the server ${MAX_AT_SERVER} at a time: another edi
     assert.is(cancelled.status, 'rejected');
     assert.is((cancelled as PromiseRejectedResult).reason.code, -32800);
     guest.dispose();
-    host.client.dispose();
   } finally {
-    await hub.close();
+    await s.close();
+  }
+});
+
+test('a guest that does not read its answers gets no more of its requests to the server until it does', async () => {
+  const s = await heldHub();
+  try {
+    const { input, output } = s.guest(); // nobody reads `output` for now
+    const count = 3 * MAX_AT_SERVER;
+    input.write(encode({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { processId: null, rootUri: 'lspair:/', capabilities: {} } }));
+    for (let id = 1; id <= count; id++) input.write(encode({ jsonrpc: '2.0', id, method: 'textDocument/documentSymbol', params: { textDocument: { uri: 'lspair:/src/main.ts' } } }));
+    // The first MAX_AT_SERVER go to the server at once; once their answers wait for the guest, the rest stay here.
+    const waiting = () => output.readableLength + output.writableLength;
+    await eventually(() => waiting() > MAX_AT_SERVER * 500_000, () => `${waiting()} bytes wait for the guest`);
+    assert.ok(waiting() > MAX_BACKLOG);
+    // (An answer back while less than MAX_BACKLOG waited let one more through: two ~600 KiB answers pass it.)
+    const seen = await s.seen();
+    assert.ok(seen <= MAX_AT_SERVER + 2, `${seen} of ${count} requests reached the server while the guest read nothing`);
+    // It reads: everything it asked is answered.
+    const answered = new Set<unknown>();
+    new MessageReader(output, 1 << 24).on('message', (m: { id?: unknown }) => answered.add(m.id));
+    await eventually(() => answered.size === count + 1, () => `${answered.size} of ${count + 1} answered`);
+  } finally {
+    await s.close();
   }
 });
 
