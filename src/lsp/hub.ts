@@ -3,6 +3,7 @@
 // from the cached result (trimmed to a guest's permissions), routes every server→client message to whom it
 // belongs (DESIGN §6), and — for guests — gates, maps and filters every message with the method table.
 import { EventEmitter } from 'node:events';
+import { setImmediate as turn } from 'node:timers/promises';
 import path from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -132,8 +133,15 @@ export class LspHub extends EventEmitter {
     this.#editors.add(editor);
     if (this.#idle) clearTimeout(this.#idle);
     this.#idle = null;
+    // A guest's messages are handled one per turn of the event loop: a burst of thousands read at once (a flood)
+    // would otherwise run as one chain of microtasks, and every other editor's messages would wait for all of it.
     const inOrder = (work: () => unknown): void => {
-      editor.queue = editor.queue.then(async () => void (await work())).catch((err: Error) => log.error({ err, editor: who.id }, 'editor message failed'));
+      editor.queue = editor.queue
+        .then(async () => {
+          if (editor.isGuest) await turn();
+          await work();
+        })
+        .catch((err: Error) => log.error({ err, editor: who.id }, 'editor message failed'));
     };
     endpoint.on('request', (req: Request) => inOrder(() => this.#request(editor, req)));
     endpoint.on('notification', (n: Notification) => inOrder(() => this.#notification(editor, n)));

@@ -6,7 +6,7 @@
 // guest that reads nothing costs the server and the hub no more work (the soak's healthy editors waited seconds).
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -40,11 +40,13 @@ async function heldHub() {
   };
   /** How many guest requests reached the held server before this probe from the host's editor (which releases it). */
   const seen = async () => (await host.client.request<{ range: { start: { line: number } } }>('textDocument/definition', { textDocument: { uri: 'file:///x' }, position: { line: 0, character: 0 } })).range.start.line;
+  /** A request of the host's editor that the hub answers itself, from the moment its bytes are read. */
+  const shutdownProbe = () => host.client.request('shutdown', null);
   const close = async () => {
     host.client.dispose();
     await hub.close();
   };
-  return { hub, guest, seen, close };
+  return { hub, guest, seen, shutdownProbe, close };
 }
 
 test(`a guest's flood reaches the server ${MAX_AT_SERVER} at a time: another editor's request is not queued behind it`, async () => {
@@ -96,6 +98,28 @@ test('a guest that does not read its answers gets no more of its requests to the
     const answered = new Set<unknown>();
     new MessageReader(output, 1 << 24).on('message', (m: { id?: unknown }) => answered.add(m.id));
     await eventually(() => answered.size === count + 1, () => `${answered.size} of ${count + 1} answered`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a burst of a guest\'s messages is handled a message per turn: another editor\'s, read meanwhile, does not wait for all of it', async () => {
+  const s = await heldHub();
+  try {
+    // The flooder's answers are counted as the hub writes them (one write per message); the host's editor asks
+    // `shutdown`, which the hub answers itself, and the count at that answer says how much of the burst went first.
+    let written = 0;
+    const flooderOut = new Writable({ write: (_chunk, _encoding, done) => (written++, done()) });
+    const flooderIn = new PassThrough();
+    s.hub.connect(flooderIn, flooderOut, { kind: 'guest', id: 'g2', has: () => true });
+    flooderIn.write(encode({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { processId: null, rootUri: 'lspair:/', capabilities: {} } }));
+    await eventually(() => written === 1, () => 'no initialize answer');
+    const burst = Array.from({ length: 1000 }, (_, i) => encode({ jsonrpc: '2.0', id: i + 1, method: 'textDocument/hover', params: at }));
+    flooderIn.write(Buffer.concat(burst)); // one read: past 256 waiting, each is refused at once
+    const atProbe = new Promise<number>((resolve) => setImmediate(() => void s.shutdownProbe().then(() => resolve(written))));
+    const before = await atProbe;
+    assert.ok(before < 100, `${before} answers to the burst were written before the other editor's`);
+    await eventually(() => written > 700, () => `${written} answers to the burst`);
   } finally {
     await s.close();
   }
