@@ -1,6 +1,7 @@
 // CPU time of processes, from /proc (Linux), to say where a path's latency goes: every hop of a request is
 // one process's work, and on loopback the hops run one after the other.
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFields } from '../test/helpers/procs.js';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -10,14 +11,8 @@ interface Stat {
 }
 
 function stat(pid: number): Stat | null {
-  try {
-    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
-  } catch {
-    return null; // gone
-  }
+  const fields = statFields(pid);
+  return fields && { ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
 }
 
 export function cmdline(pid: number): string[] {

@@ -10,12 +10,23 @@ export interface Proc {
   readonly command: string;
 }
 
-function read(pid: number): Proc | null {
+/**
+ * The fields of /proc/PID/stat after the command name, from the state on (field 3), or null once it is gone:
+ * the name (field 2) may hold spaces and parentheses, so fields are counted after its last ')'.
+ */
+export function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // pid (comm) state ppid … starttime is field 22; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return null; // exited, not yet reaped
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+function read(pid: number): Proc | null {
+  const fields = statFields(pid); // starttime is fields[19] (field 22)
+  if (!fields || fields[0] === 'Z') return null; // gone, or exited and not yet reaped
+  try {
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
     return { pid, ppid: Number(fields[1]), start: fields[19]!, command };
   } catch {
