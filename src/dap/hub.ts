@@ -10,6 +10,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostUris } from '../policy/index.js';
 import { logger } from '../log.js';
+import { peerAudit } from '../log-throttle.js';
 import { PEER_LIMITS } from '../wire/framed-peer.js';
 import { StdioProcess, TOOL_LIMITS, type ToolCommand } from '../wire/stdio-process.js';
 import { BreakpointBook, type Merged } from './breakpoints.js';
@@ -181,7 +182,7 @@ export class DapHub extends EventEmitter {
 
   /** Refuses a guest's request: an error response and an audit line. */
   #deny(p: Participant, req: Request, reason: string): void {
-    log.info({ audit: 'dap-deny', adapter: this.options.name, guest: p.who.id, command: req.command, reason }, 'guest request refused');
+    peerAudit.info(log, p.who.id, { audit: 'dap-deny', adapter: this.options.name, guest: p.who.id }, { command: req.command, reason }, 'guest request refused');
     this.#fail(p, req, reason);
   }
 
@@ -396,7 +397,7 @@ export class DapHub extends EventEmitter {
         body = mapSites(call.entry.body, body, p.paths.out, { grants: p.handles! });
       } catch (err) {
         if (!(err instanceof Dropped || err instanceof Refused)) throw err;
-        log.info({ audit: 'dap-filter', adapter: this.options.name, guest: p.who.id, command: call.command }, 'answer refused whole: it names a file the guest may not see');
+        peerAudit.info(log, p.who.id, { audit: 'dap-filter', adapter: this.options.name, guest: p.who.id }, { command: call.command }, 'answer refused whole: it names a file the guest may not see');
         return this.#fail(p, { seq: call.seq, type: 'request', command: call.command }, 'the answer names a file you may not see, so it was withheld');
       }
     }

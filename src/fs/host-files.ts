@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { MessageConnection } from 'vscode-jsonrpc/node.js';
 import { logger } from '../log.js';
+import { peerAudit } from '../log-throttle.js';
 import type { Decision, Policy, PolicyWatcher, FileEvent } from '../policy/index.js';
 import { entryOf, VisibleTree } from './host-tree.js';
 import { ioError, readChunk, replaceFile, TEMP_NAME } from './host-io.js';
@@ -152,7 +153,7 @@ export class HostFiles {
     const error = err instanceof PathError ? fileError('invalidPath', err.message) : ioError(err, rel ?? '(no path)');
     const reason = (error.data as { reason?: string } | undefined)?.reason;
     if (reason === 'notShared' || reason === 'denied' || reason === 'invalidPath') {
-      log.info({ audit: 'refused', ...audit, path: rel, reason: error.message }, 'guest request refused');
+      peerAudit.info(log, audit.guest.id, { audit: 'refused', guest: audit.guest }, { op: audit.op, path: rel, reason: error.message }, 'guest request refused');
     }
     return error;
   }

@@ -8,6 +8,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import { LSPErrorCodes } from 'vscode-languageserver-protocol';
 import { logger } from '../log.js';
+import { peerAudit } from '../log-throttle.js';
 import { Endpoint, errorResponse, type Id, type Notification, type Request, type Response } from './endpoint.js';
 import { lookup, type MethodEntry } from './methods.js';
 import type { Shape } from './shape.js';
@@ -34,7 +35,7 @@ function reachesGuests(method: string): boolean {
 }
 
 function refuseForGuest(host: Endpoint, req: Request): void {
-  log.warn({ audit: 'host-request-refused', method: req.method }, "a request from the host that is never run on a guest's editor");
+  peerAudit.info(log, 'host', { audit: 'host-request-refused' }, { method: req.method }, "a request from the host that is never run on a guest's editor");
   host.send(errorResponse(req.id, ErrorCodes.MethodNotFound, `lspair: '${req.method}' is never run on a guest's editor`));
 }
 

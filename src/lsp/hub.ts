@@ -20,6 +20,7 @@ import {
   type ServerCapabilities,
 } from 'vscode-languageserver-protocol';
 import { logger } from '../log.js';
+import { peerAudit } from '../log-throttle.js';
 import { trimCapabilities, trimRegistrations } from './capabilities.js';
 import { HUB_CAPABILITIES } from './client-capabilities.js';
 import { COEDIT, CoEditing } from './coediting.js';
@@ -275,7 +276,7 @@ export class LspHub extends EventEmitter {
 
   /** Refuses a guest's message: an error response (or, for a notification, a message), and an audit line. */
   #deny(editor: Editor, method: string, reason: string, fail: ((code: number, message: string) => void) | null): void {
-    log.info({ audit: 'lsp-deny', server: this.options.name, guest: editor.who.id, method, reason }, 'guest request refused');
+    peerAudit.info(log, editor.who.id, { audit: 'lsp-deny', server: this.options.name, guest: editor.who.id }, { method, reason }, 'guest request refused');
     if (fail) fail(LSPErrorCodes.RequestFailed, `lspair: ${reason}`);
     else editor.tell(2, `lspair: ${reason}`);
   }
@@ -476,7 +477,7 @@ export class LspHub extends EventEmitter {
       return { jsonrpc: '2.0', id, result: this.#forGuest(editor, entry.result, r.result) as object };
     } catch (err) {
       if (err instanceof Refused) {
-        log.info({ audit: 'lsp-filter', server: this.options.name, guest: editor.who.id, method: entry.method }, 'answer refused whole: it touches a file the guest may not see');
+        peerAudit.info(log, editor.who.id, { audit: 'lsp-filter', server: this.options.name, guest: editor.who.id }, { method: entry.method }, 'answer refused whole: it touches a file the guest may not see');
         return errorResponse(id, LSPErrorCodes.RequestFailed, 'lspair: the answer would touch a file you may not see, so it was refused whole');
       }
       log.warn({ server: this.options.name, method: entry.method, err: (err as Error).message }, 'malformed answer from the language server');

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createSessionKey, fingerprint, Handshake, wipe, wipeKeyPair, type KeyPair } from '../crypto/index.js';
 import { logger } from '../log.js';
+import { peerAudit } from '../log-throttle.js';
 import { Mux, type MuxStream } from '../wire/mux.js';
 import { acceptGuest, registerHost, type RelayControl } from '../wire/relay-client.js';
 import { SecureChannel } from '../wire/secure-channel.js';
@@ -230,7 +231,7 @@ export class HostSession extends EventEmitter {
     try {
       peer = await channel.ready;
     } catch (err) {
-      log.info({ audit: 'handshake-failed', address, reason: (err as Error).message }, 'handshake failed (wrong link, or not a guest)');
+      peerAudit.info(log, address, { audit: 'handshake-failed', address }, { reason: (err as Error).message }, 'handshake failed (wrong link, or not a guest)');
       return;
     } finally {
       this.#handshakes--;
@@ -324,6 +325,7 @@ export class HostSession extends EventEmitter {
     guest.decide?.(false, 'left before approval');
     if (!this.#guests.delete(guest.id)) return;
     log.info({ audit: 'leave', guest: this.#audit(guest) }, 'guest left');
+    peerAudit.flush(guest.id);
     this.emit('guest-left', { guest: this.#info(guest) });
   }
 
