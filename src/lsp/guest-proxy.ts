@@ -19,6 +19,7 @@ import type { TextOp } from './ot.js';
 import { isTextChange } from './text.js';
 import { parseNeutral, type GuestUris, type MirrorAccess, type Neutral, type UriMap } from '../policy/index.js';
 import { PEER_LIMITS } from '../wire/framed-peer.js';
+import { PEER_RESET } from '../wire/mux.js';
 
 const log = logger('lsp-guest');
 
@@ -60,6 +61,8 @@ export class GuestProxy {
   #initialize: Request | null = null;
   #initialized = false;
   #clientName = '';
+  /** Why the host ended this editor's stream while the session went on (e.g. no such server): said to each request. */
+  #refusal: string | null = null;
   /** Host messages reach the editor in order, though fetching a file for one of them takes time. */
   #fromHost: Promise<void> = Promise.resolve();
 
@@ -91,6 +94,7 @@ export class GuestProxy {
     const host = new Endpoint(stream, stream, PEER_LIMITS.host);
     const previous = this.#host;
     this.#host = host;
+    this.#refusal = null;
     previous?.close(null);
     host.on('response', (r: Response) => this.#inOrder(() => this.#hostResponse(r)));
     host.on('request', (req: Request) => (reachesGuests(req.method) ? this.#inOrder(() => this.#hostMessage(req, req.method, req.params)) : refuseForGuest(host, req)));
@@ -119,7 +123,7 @@ export class GuestProxy {
       const info = (params as { clientInfo?: { name?: unknown } } | undefined)?.clientInfo;
       this.#clientName = typeof info?.name === 'string' ? info.name : '';
     }
-    if (!this.#host || this.#host.closed) return this.#editor.send(errorResponse(req.id, LSPErrorCodes.RequestFailed, 'lspair: not connected to the host (reconnecting)'));
+    if (!this.#host || this.#host.closed) return this.#editor.send(errorResponse(req.id, LSPErrorCodes.RequestFailed, `lspair: ${this.#refusal ?? 'not connected to the host (reconnecting)'}`));
     this.#pending.set(req.id, entry);
     const token = (params as { partialResultToken?: unknown } | undefined)?.partialResultToken;
     if (entry && (typeof token === 'string' || typeof token === 'number')) this.#partials.set(String(token), entry);
@@ -248,7 +252,9 @@ export class GuestProxy {
 
   #lost(host: Endpoint, reason: string | null): void {
     if (host !== this.#host) return;
-    for (const id of this.#pending.keys()) this.#editor.send(errorResponse(id, LSPErrorCodes.RequestFailed, `lspair: the connection to the host was lost${reason ? ` (${reason})` : ''}`));
+    this.#refusal = reason?.startsWith(PEER_RESET) ? reason.slice(PEER_RESET.length) : null;
+    const why = this.#refusal ?? `the connection to the host was lost${reason ? ` (${reason})` : ''}`;
+    for (const id of this.#pending.keys()) this.#editor.send(errorResponse(id, LSPErrorCodes.RequestFailed, `lspair: ${why}`));
     this.#pending.clear();
     this.#partials.clear();
   }

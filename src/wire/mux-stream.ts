@@ -16,6 +16,9 @@ export interface StreamHost {
 
 type Callback = (error?: Error | null) => void;
 
+/** How a stream's error begins when the peer reset it; the peer's reason follows. */
+export const PEER_RESET = 'stream reset by peer: ';
+
 export class MuxStream extends Duplex {
   #credit: number; // bytes we may still send
   #receivable: number; // bytes the peer may still send us
@@ -69,7 +72,7 @@ export class MuxStream extends Duplex {
         return;
       case 'reset':
         this.#peerReset = true;
-        this.destroy(new MuxError(`stream reset by peer: ${frame.reason}`));
+        this.destroy(new MuxError(`${PEER_RESET}${frame.reason}`));
         return;
       default:
         throw new MuxError(`unexpected ${frame.type} frame on a stream`);

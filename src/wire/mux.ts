@@ -4,9 +4,9 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { MuxError, decodeMuxFrame, encodeMuxFrame, type MuxFrame } from './mux-frames.js';
-import { MuxStream, type StreamHost } from './mux-stream.js';
+import { MuxStream, PEER_RESET, type StreamHost } from './mux-stream.js';
 
-export { MuxError, MuxStream };
+export { MuxError, MuxStream, PEER_RESET };
 
 export interface MuxOptions {
   /** The guest (the channel's initiator) opens odd stream ids, the host even ones. */

@@ -1,11 +1,15 @@
 // `lspair dap` as a DAP client launches it, against a running `lspair host` (built binary, real processes):
-// the host's client debugs through it; an unknown adapter is refused in the client's own terms; with no
-// session holding the folder it runs the configured adapter itself.
+// the host's client debugs through it; an unknown adapter is refused in the client's own terms, on the host and on
+// a guest (whose `lspair lsp` for an unknown server is refused by name too); with no session holding the folder it
+// runs the configured adapter itself.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { LspClient } from '../lsp/lsp-client.js';
+import { BIN } from '../helpers/cli.js';
 import { LspairProcess } from '../helpers/process.js';
 import { tmpdir } from '../helpers/tmp.js';
 import { share, shim } from './helpers.js';
@@ -44,6 +48,33 @@ test("the host's client debugs through lspair dap; unknown adapters are refused 
     client.close();
     assert.is(await exited, 0);
   } finally {
+    host.kill();
+    await host.exited;
+  }
+});
+
+test("a guest's lspair dap for an adapter the host has not configured is refused by name; its lspair lsp likewise", async () => {
+  const dir = share('py');
+  const e = env();
+  const host = new LspairProcess(['host', dir, '--json', '--adapter', ADAPTER, '--anonymous', 'accept'], e);
+  const link = String((await host.next('ready')).link);
+  const mirror = path.join(tmpdir('lspair-dap-guest-'), 'mirror');
+  const guestEnv = { ...e, XDG_CONFIG_HOME: path.join(path.dirname(mirror), 'config') };
+  const guest = new LspairProcess(['join', link, '--json', '--name', 'guest', '--dir', mirror], guestEnv);
+  try {
+    await guest.next('synced', 30_000);
+    const wrong = shim(['nope', '--dir', mirror], guestEnv, 'guest, wrong adapter');
+    assert.match(await wrong.client.refused('initialize', { adapterID: 'python' }), /no debug adapter 'nope' is configured on the host \(configured: py\)/);
+    await wrong.exited; // the daemon answered for the host and ended the connection: no code of its own to give
+    const lsp = spawn(process.execPath, [BIN, 'lsp', 'nope', '--dir', mirror], { env: { ...process.env, ...guestEnv }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const editor = new LspClient(lsp.stdout, lsp.stdin);
+    assert.match(await editor.initialize(mirror).then(() => 'initialized', (err: Error) => err.message), /^lspair: no language server 'nope' is configured on the host/);
+    editor.dispose();
+    lsp.kill();
+    assert.ok(host.stderr.includes("guest asked for a debug adapter that is not configured"), 'no line in the host log');
+  } finally {
+    guest.kill();
+    await guest.exited;
     host.kill();
     await host.exited;
   }
