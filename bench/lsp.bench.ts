@@ -4,7 +4,8 @@
 // `lspair relay`, (e) an SSH pipe to the server (sshd on loopback). Once with typescript-language-server, once
 // with a trivial server that answers at once, to isolate the proxies' own cost. The paths take turns (rounds of
 // requests), so drift on the machine spreads over all of them. For each path the CPU time of every process on
-// it is counted too: on loopback the hops run one after the other, so that is where the latency goes.
+// it is counted too: on loopback the hops run one after the other, so that is where the latency goes. The client
+// writes each message in one write, as Neovim and Emacs do (test/lsp/lsp-client.ts).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

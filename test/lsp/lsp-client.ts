@@ -2,11 +2,32 @@
 // notifications it received kept for waiting on (diagnostics, messages), and the server→editor requests answered.
 import { PassThrough, type Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node.js';
+import { AbstractMessageWriter, createMessageConnection, StreamMessageReader, type Message, type MessageConnection, type MessageWriter } from 'vscode-jsonrpc/node.js';
+import { encode } from '../../src/wire/content-length.js';
 
 export interface Received {
   readonly method: string;
   readonly params: unknown;
+}
+
+/**
+ * Each message in one write, header and body together, as Neovim and Emacs send them. vscode-jsonrpc's own writer
+ * sends the header and the body apart, which costs every process a message crosses a second wake-up.
+ */
+class OneWriteMessageWriter extends AbstractMessageWriter implements MessageWriter {
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    super();
+    stream.on('error', (error: Error) => this.fireError(error));
+    stream.on('close', () => this.fireClose());
+  }
+
+  async write(message: Message): Promise<void> {
+    this.stream.write(encode(message));
+  }
+
+  end(): void {
+    this.stream.end();
+  }
 }
 
 export class LspClient {
@@ -17,7 +38,7 @@ export class LspClient {
 
   /** `toHub` is what the hub reads, `fromHub` what it writes (for a socket or mux stream, pass it twice). */
   constructor(fromHub: NodeJS.ReadableStream, toHub: NodeJS.WritableStream) {
-    this.connection = createMessageConnection(new StreamMessageReader(fromHub), new StreamMessageWriter(toHub));
+    this.connection = createMessageConnection(new StreamMessageReader(fromHub), new OneWriteMessageWriter(toHub));
     this.connection.onNotification((method, params) => this.note({ method, params }));
     // vscode-jsonrpc keeps $/progress from the generic handler; work-done progress nobody asked for lands here.
     this.connection.onUnhandledProgress((params) => this.note({ method: '$/progress', params }));
