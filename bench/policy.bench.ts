@@ -8,7 +8,7 @@ import ignore, { type Ignore } from 'ignore';
 import { Policy } from '../src/policy/index.js';
 import { Random } from '../test/helpers/random.js';
 import { tmpdir } from '../test/helpers/tmp.js';
-import { CHECK_IGNORE, HERMETIC_GIT_ENV, gitInit, randomPattern, writeTree, type Tree } from '../test/helpers/trees.js';
+import { checkIgnore, HERMETIC_GIT_ENV, gitInit, randomPattern, writeTree, type Tree } from '../test/helpers/trees.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 100_000);
 const DIR_NAMES = ['src', 'lib', 'test', 'docs', 'build', 'dist', 'node_modules', 'vendor', 'assets', 'utils', 'core', 'api', 'ui', 'cache', 'tmp', 'gen', 'pkg', 'internal', 'cmd', 'scripts'];
@@ -62,7 +62,7 @@ function time<T>(run: () => T): { ms: number; result: T } {
 function gitRun(root: string, paths: string[]): number {
   const input = Buffer.from(paths.map((p) => `${p}\0`).join(''));
   return time(() => {
-    const r = spawnSync('git', CHECK_IGNORE, { cwd: root, input, env: { ...process.env, ...HERMETIC_GIT_ENV }, maxBuffer: 1 << 30 });
+    const r = spawnSync('git', checkIgnore(), { cwd: root, input, env: { ...process.env, ...HERMETIC_GIT_ENV }, maxBuffer: 1 << 30 });
     if (r.status !== 0 && r.status !== 1) throw new Error(`git check-ignore failed: ${r.stderr}`);
   }).ms;
 }

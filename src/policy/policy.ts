@@ -5,9 +5,11 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dire
 import path from 'node:path';
 import { logger } from '../log.js';
 import { fromBytes, toBytes } from './bytes.js';
+import { caseInsensitiveDisk } from './case.js';
 import { readRuleFile } from './files.js';
 import { parseIgnoreFile, type Line } from './ignorefile.js';
 import { parseVsls, type GitignoreMode, type PolicyError } from './vsls.js';
+import { asciiLower, foldCase } from './wildmatch.js';
 
 export type State = 'visible' | 'hidden' | 'excluded' | 'outside';
 export type Kind = 'exclude' | 'hide';
@@ -32,6 +34,8 @@ export interface Decision {
 export interface PolicyOptions {
   /** More absolute paths that are always excluded (the host's own config files, if inside the share). */
   readonly exclude?: readonly string[];
+  /** Rules match names in any case (git's core.ignorecase); default: whether the share's disk ignores case. */
+  readonly ignoreCase?: boolean;
 }
 
 /** One pattern of a rule file, with where it came from. */
@@ -133,6 +137,8 @@ export class Policy extends EventEmitter {
   private readonly given: string;
   private readonly dirs = new Map<string, Dir>();
   private readonly extra: ReadonlySet<string>;
+  /** Names match in any case: on a case-insensitive disk every spelling of an excluded name is that file. */
+  readonly ignoreCase: boolean;
   private readonly problems = new Map<string, PolicyError>();
   private readonly log = logger('policy');
 
@@ -143,7 +149,9 @@ export class Policy extends EventEmitter {
     this.root = realpathSync.native(this.given);
     if (!statSync(this.root).isDirectory()) throw new Error(`${root} is not a folder`);
     const extra = (options.exclude ?? []).map((p) => this.relative(path.resolve(p)) ?? this.relative(this.realOrSelf(p)));
-    this.extra = new Set(extra.filter((rel): rel is string => rel !== null && rel !== ''));
+    this.ignoreCase = options.ignoreCase ?? caseInsensitiveDisk(this.root);
+    if (this.ignoreCase && options.ignoreCase === undefined) this.log.info({ root: this.root }, "the share is on a case-insensitive disk: its rules match names in any case (as git's core.ignorecase)");
+    this.extra = new Set(extra.filter((rel): rel is string => rel !== null && rel !== '').map((rel) => this.#spelling(rel)));
   }
 
   /** Problems with rule files found so far (each one excludes the folder that holds it). */
@@ -214,18 +222,23 @@ export class Policy extends EventEmitter {
 
   /** Drop cached folder records at and under `rel` (a folder or symlink came or went), and any reached by a symlink. */
   forget(rel: string): void {
-    if (rel !== '' && !this.dirs.has(rel)) return;
+    const spelled = this.#spelling(rel);
+    if (rel !== '' && !this.dirs.has(spelled)) return;
     for (const [key, dir] of this.dirs) {
-      if (rel === '' || key === rel || key.startsWith(`${rel}/`) || dir.real !== null) this.dirs.delete(key);
+      if (rel === '' || key === spelled || key.startsWith(`${spelled}/`) || dir.real !== null) this.dirs.delete(key);
     }
   }
 
-  /** The folder record of a canonical relative path (for explanations and walks). */
+  /**
+   * The folder record of a canonical relative path (for explanations and walks). Records are kept by the disk's
+   * spelling, so that a change under one spelling is a change under all of them.
+   */
   dir(rel: string): Dir {
-    const known = this.dirs.get(rel);
+    const key = this.#spelling(rel);
+    const known = this.dirs.get(key);
     if (known) return known;
     const made = rel === '' ? this.makeRoot() : this.makeDir(this.dir(parentOf(rel)), rel);
-    this.dirs.set(rel, made);
+    this.dirs.set(key, made);
     return made;
   }
 
@@ -235,7 +248,7 @@ export class Policy extends EventEmitter {
     const rel = join(dir.rel, name);
     const named = BUILTIN_NAMES.get(name.toLowerCase());
     if (named) return builtin(named);
-    if (this.extra.has(rel)) return builtin(`/${rel}`);
+    if (this.extra.has(this.#spelling(rel))) return builtin(`/${rel}`);
     const nameBytes = toBytes(name);
     const pathBytes = dir.bytes === '' ? nameBytes : `${dir.bytes}/${nameBytes}`;
     const excluded = firstMatch(dir.exclude, pathBytes, nameBytes, isDir);
@@ -312,7 +325,7 @@ export class Policy extends EventEmitter {
   /** Read the rule files of one folder; a .vsls.json that cannot be used excludes the folder (fail closed). */
   private frame(dir: string): Frame | { error: Decision } {
     const prefixLen = dir === '' ? 0 : toBytes(dir).length + 1;
-    const rules = (lines: Line[], source: string): Rule[] => lines.map((l) => ({ ...l, source, baseLen: prefixLen }));
+    const rules = (lines: Line[], source: string): Rule[] => lines.map((l) => ({ ...l, pattern: this.ignoreCase ? foldCase(l.pattern) : l.pattern, source, baseLen: prefixLen }));
     const gitignorePath = join(dir, '.gitignore');
     const vslsPath = join(dir, '.vsls.json');
     const git = readRuleFile(path.join(this.root, gitignorePath));
@@ -376,6 +389,11 @@ export class Policy extends EventEmitter {
     } catch {
       return null;
     }
+  }
+
+  /** A relative path as the disk tells it apart from others. */
+  #spelling(rel: string): string {
+    return this.ignoreCase ? asciiLower(rel) : rel;
   }
 
   private realOrSelf(p: string): string {

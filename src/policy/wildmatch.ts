@@ -43,11 +43,13 @@ function hex(c: number): string {
   return `\\x${c.toString(16).padStart(2, '0')}`;
 }
 
-function literal(text: string): string {
+/** `text` as a regex source; with `fold`, each ASCII letter in either case. */
+function literal(text: string, fold: boolean): string {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    out += /[A-Za-z0-9_]/.test(ch) ? ch : hex(ch.charCodeAt(0));
+    if (fold && /[A-Za-z]/.test(ch)) out += `[${ch.toLowerCase()}${ch.toUpperCase()}]`;
+    else out += /[A-Za-z0-9_]/.test(ch) ? ch : hex(ch.charCodeAt(0));
   }
   return out;
 }
@@ -64,7 +66,7 @@ function simpleLength(p: string): number {
  * index of its closing `]`, or null when it is malformed (git then aborts: the pattern can never match).
  * A bracket never matches `/`.
  */
-function bracket(p: string, start: number): { cls: string; end: number } | null {
+function bracket(p: string, start: number, fold: boolean): { cls: string; end: number } | null {
   const set = new Uint8Array(256);
   let i = start + 1;
   let ch: string | undefined = p[i];
@@ -105,6 +107,7 @@ function bracket(p: string, start: number): { cls: string; end: number } | null 
     prev = ch;
     ch = p[++i];
   } while (ch !== ']');
+  if (fold) for (let c = 65; c <= 90; c++) set[c] = set[c + 32] = set[c]! | set[c + 32]!; // as wildmatch.c with WM_CASEFOLD
   let cls = '';
   for (let c = 0; c < 256; c++) {
     if (c === 47 || Boolean(set[c]) === negated) continue;
@@ -121,13 +124,13 @@ function bracket(p: string, start: number): { cls: string; end: number } | null 
  * `/` on the left and by its end or a `/` (or an escaped one) on the right crosses directories; any other star
  * stops at `/`. Returns null for a malformed pattern.
  */
-function translate(p: string, pathname: boolean): string | null {
+function translate(p: string, pathname: boolean, fold: boolean): string | null {
   let out = '';
   for (let i = 0; i < p.length; i++) {
     const ch = p[i]!;
     if (ch === '\\') {
       if (i + 1 >= p.length) return null;
-      out += literal(p[++i]!);
+      out += literal(p[++i]!, fold);
     } else if (ch === '?') {
       out += '[^/]';
     } else if (ch === '*') {
@@ -143,12 +146,12 @@ function translate(p: string, pathname: boolean): string | null {
       else out += '[^/]*';
       i = last;
     } else if (ch === '[') {
-      const b = bracket(p, i);
+      const b = bracket(p, i, fold);
       if (!b) return null;
       out += b.cls;
       i = b.end;
     } else {
-      out += literal(ch);
+      out += literal(ch, fold);
     }
   }
   return out;
@@ -180,13 +183,25 @@ export function trimTrailingSpaces(line: string): string {
 
 const cache = new Map<string, Pattern>();
 
+/** ASCII letters in lower case, the way git folds them (its tolower is ASCII only). */
+export function asciiLower(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : text;
+}
+
+/** The pattern matching names in any ASCII case, as git's does with core.ignorecase (set on case-insensitive disks). */
+export function foldCase(pattern: Pattern): Pattern {
+  return compilePattern(pattern.source, true)!;
+}
+
 /**
  * Compile one pattern line (a byte string, already without its line ending, comment test and trailing-space
- * trim). Returns null for a line that can never match anything (empty).
+ * trim). Returns null for a line that can never match anything (empty). With `fold`, letters match in either case.
  */
-export function compilePattern(line: string): Pattern | null {
-  const known = cache.get(line);
+export function compilePattern(line: string, fold = false): Pattern | null {
+  const key = fold ? `\0${line}` : line; // a line has no NUL (git ends it there)
+  const known = cache.get(key);
   if (known) return known;
+  const norm = fold ? asciiLower : (text: string) => text;
   const negative = line.startsWith('!');
   let p = negative ? line.slice(1) : line;
   const mustBeDir = p.endsWith('/');
@@ -197,9 +212,10 @@ export function compilePattern(line: string): Pattern | null {
   let test: Test;
   if (basename) {
     const tail = p.slice(1);
-    if (prefix === p.length) test = (text) => text === p;
-    else if (p[0] === '*' && simpleLength(tail) === tail.length) test = (text) => text.endsWith(tail);
-    else test = regexTest(translate(p, false));
+    const [whole, end] = [norm(p), norm(tail)];
+    if (prefix === p.length) test = (text) => norm(text) === whole;
+    else if (p[0] === '*' && simpleLength(tail) === tail.length) test = (text) => norm(text).endsWith(end);
+    else test = regexTest(translate(p, false, fold));
   } else {
     if (p.startsWith('/')) {
       p = p.slice(1);
@@ -207,13 +223,14 @@ export function compilePattern(line: string): Pattern | null {
     }
     const head = p.slice(0, prefix);
     const rest = p.slice(prefix);
-    if (rest === '') test = (text) => text === head;
+    const whole = norm(head);
+    if (rest === '') test = (text) => norm(text) === whole;
     else {
-      const wild = translate(rest, true);
-      test = regexTest(wild === null ? null : literal(head) + wild);
+      const wild = translate(rest, true, fold);
+      test = regexTest(wild === null ? null : literal(head, fold) + wild);
     }
   }
   const pattern: Pattern = { source: line, negative, mustBeDir, basename, test };
-  cache.set(line, pattern);
+  cache.set(key, pattern);
   return pattern;
 }

@@ -111,7 +111,8 @@ export interface GitAnswer {
 }
 
 export const HERMETIC_GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_COUNT: '0' };
-export const CHECK_IGNORE = ['-c', 'core.ignorecase=false', '-c', 'core.excludesFile=/dev/null', 'check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'];
+/** `git check-ignore` as the oracle, names compared case-sensitively unless `ignoreCase` (git's core.ignorecase). */
+export const checkIgnore = (ignoreCase = false): string[] => ['-c', `core.ignorecase=${ignoreCase}`, '-c', 'core.excludesFile=/dev/null', 'check-ignore', '--no-index', '-v', '-n', '-z', '--stdin'];
 
 export function gitInit(root: string): void {
   const r = spawnSync('git', ['init', '-q', '--template=', root], { env: { ...process.env, ...HERMETIC_GIT_ENV } });
@@ -119,8 +120,8 @@ export function gitInit(root: string): void {
 }
 
 /** git check-ignore's verdict per path (null: no pattern matched), in input order. */
-export function gitCheckIgnore(root: string, paths: readonly string[]): (GitAnswer | null)[] {
-  const r = spawnSync('git', CHECK_IGNORE, {
+export function gitCheckIgnore(root: string, paths: readonly string[], ignoreCase = false): (GitAnswer | null)[] {
+  const r = spawnSync('git', checkIgnore(ignoreCase), {
     cwd: root,
     input: Buffer.from(paths.map((p) => `${p}\0`).join(''), 'utf8'),
     env: { ...process.env, ...HERMETIC_GIT_ENV },

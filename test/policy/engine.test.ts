@@ -1,10 +1,13 @@
-// The engine's edges: builtin rules, hostile inputs, unsafe rule files, and single patterns checked against git.
+// The engine's edges: builtin rules, hostile inputs, unsafe rule files, single patterns checked against git, and a
+// case-insensitive disk.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Policy } from '../../src/policy/index.js';
+import { caseInsensitiveDisk } from '../../src/policy/case.js';
+import { HostUris, Policy } from '../../src/policy/index.js';
 import { tmpdir } from '../helpers/tmp.js';
 import { gitCheckIgnore, gitInit } from '../helpers/trees.js';
 
@@ -124,3 +127,41 @@ patterns('each pattern as the only line of a .gitignore, on each path', () => {
   }
 });
 patterns.run();
+
+const anyCase = suite('a case-insensitive disk');
+anyCase('the probe agrees with the disk: a name with its letters swapped opens the same file, or nothing', () => {
+  const root = tree({ 'Probe.txt': '' });
+  const swapped = path.join(root, 'pROBE.TXT');
+  let sameFile = false;
+  try {
+    sameFile = statSync(swapped).ino === statSync(path.join(root, 'Probe.txt')).ino;
+  } catch {
+    // not there: a case-sensitive disk
+  }
+  assert.is(caseInsensitiveDisk(root), sameFile);
+  assert.is(new Policy(root).ignoreCase, sameFile);
+});
+
+anyCase('every spelling of an excluded or hidden name is decided as the name itself, and a guest URI of one is refused', () => {
+  const root = tree({ 'secret/vault.ts': '', 'keys/id.pem': '', 'Build/out.js': '', 'host.json': '{}', 'src/main.ts': '' });
+  writeFileSync(path.join(root, '.vsls.json'), JSON.stringify({ excludeFiles: ['secret/', '*.PEM'], hideFiles: ['build/'] }));
+  const folded = new Policy(root, { ignoreCase: true, exclude: [path.join(root, 'host.json')] });
+  const exact = new Policy(root, { ignoreCase: false, exclude: [path.join(root, 'host.json')] });
+  const spellings = { excluded: ['secret/vault.ts', 'SECRET/vault.ts', 'Secret/VAULT.TS', 'keys/id.pem', 'KEYS/ID.Pem', 'HOST.JSON', '.Vsls.Json'], hidden: ['Build/out.js', 'BUILD/OUT.JS', 'build/out.js'] };
+  for (const [state, paths] of Object.entries(spellings)) for (const p of paths) assert.is(folded.check(p).state, state, p);
+  assert.is(folded.check('SRC/Main.ts').state, 'visible');
+  // Where names are told apart by case, a rule holds for its own spelling only (as git on Linux).
+  assert.equal(['SECRET/vault.ts', 'keys/id.pem', 'HOST.JSON', 'BUILD/OUT.JS'].map((p) => exact.check(p).state), ['visible', 'visible', 'visible', 'visible']);
+  const uris = new HostUris(folded, false);
+  assert.throws(() => uris.toHost('lspair:/SECRET/vault.ts'), /SECRET\/vault\.ts is excluded \(rule 'secret\/' in \.vsls\.json\)/);
+  assert.is(uris.toGuest(pathToFileURL(path.join(root, 'Secret/Vault.ts')).href), null);
+});
+anyCase('a rule file that changes holds at once for every spelling of its folder', () => {
+  const root = tree({ 'docs/a.md': '', 'docs/b.md': '' });
+  const policy = new Policy(root, { ignoreCase: true });
+  assert.is(policy.check('DOCS/a.md').state, 'visible'); // a record made under another spelling
+  writeFileSync(path.join(root, 'docs/.vsls.json'), JSON.stringify({ excludeFiles: ['a.md'] }));
+  policy.invalidate('docs'); // what the watcher does for docs/.vsls.json (this disk finds it under this spelling only)
+  assert.equal(['docs/a.md', 'DOCS/a.md', 'Docs/A.MD', 'DOCS/b.md'].map((p) => policy.check(p).state), ['excluded', 'excluded', 'excluded', 'visible']);
+});
+anyCase.run();

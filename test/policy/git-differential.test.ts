@@ -45,4 +45,49 @@ test(`policy agrees with git check-ignore on generated trees (seed ${SEED})`, ()
   assert.equal(mismatches.slice(0, 10), [], `seed ${SEED}`);
 });
 
+test("core.ignorecase on patterns picked for it: classes, ranges, literals, suffixes, anchors, negation", () => {
+  const root = tmpdir('lspair-gitdiff-fold-');
+  gitInit(root);
+  const lines = ['[[:upper:]]x', '[[:lower:]]y', '[A-C]z', '[!a-c]w', '[Z-a]q', 'Secret/', '*.PEM', '/Build', 'docs/**/Draft*', 'NoteS.txt', '!keep.PEM', 'a?C', 'Mixed[[:upper:][:digit:]]End'];
+  writeFileSync(path.join(root, '.gitignore'), `${lines.join('\n')}\n`);
+  writeFileSync(path.join(root, '.vsls.json'), '{"gitignore": "exclude"}');
+  const names = ['ax', 'Ax', 'AY', 'ay', 'bz', 'Bz', 'dZ', 'Aw', 'dw', 'Dw', 'zq', 'Zq', 'Aq', '_q', 'secret/k', 'SECRET/k', 'x.pem', 'X.Pem', 'build', 'BUILD', 'sub/build', 'DOCS/a/b/draft1', 'docs/DRAFT', 'notes.TXT', 'KEEP.pem', 'abc', 'AbC', 'mixedXend', 'MIXED7END', 'mixedxEND'];
+  const git = gitCheckIgnore(root, names, true);
+  const policy = new Policy(root, { ignoreCase: true });
+  const differ = names.filter((name, i) => (policy.check(name).state === 'excluded') !== (git[i] !== null && !git[i]!.pattern.startsWith('!')));
+  assert.equal(differ, []);
+  assert.ok(git.filter((g) => g !== null).length >= 20, 'the spellings exercise the patterns');
+});
+
+/** `rel` with each ASCII letter's case swapped at random (about half of them). */
+function respell(rng: Random, rel: string): string {
+  return rel.replace(/[A-Za-z]/g, (c) => (rng.int(2) === 0 ? c : c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()));
+}
+
+test(`on a case-insensitive disk, policy agrees with git's core.ignorecase on every spelling (seed ${SEED})`, () => {
+  let checks = 0;
+  const mismatches: string[] = [];
+  for (let round = 0; round < ROUNDS / 2; round++) {
+    const rng = new Random(SEED + 1000 + round);
+    const root = tmpdir('lspair-gitdiff-case-');
+    gitInit(root);
+    const tree = randomTree(rng, { files: 600, depth: 4, ignoreFiles: 1, lines: 20 }); // one root .gitignore: git and we both look up nested ones under the spelling asked
+    writeTree(root, tree);
+    writeFileSync(path.join(root, '.vsls.json'), '{"gitignore": "exclude"}');
+    const paths = [...tree.dirs, ...tree.files].map((p) => respell(rng, p));
+    const git = gitCheckIgnore(root, paths, true);
+    const policy = new Policy(root, { ignoreCase: true });
+    paths.forEach((p, i) => {
+      const ours = policy.check(p);
+      const theirs = git[i] ?? null;
+      const ignored = theirs !== null && !theirs.pattern.startsWith('!');
+      checks++;
+      if ((ours.state === 'excluded') !== ignored) mismatches.push(`round ${round} ${JSON.stringify(p)}: git ${JSON.stringify(theirs)} ours ${ours.state} ${JSON.stringify(ours.rule)}`);
+    });
+  }
+  console.log(`  git differential, core.ignorecase: ${checks} respelled paths, ${mismatches.length} mismatches`);
+  assert.ok(checks >= 3000, `only ${checks} checks`);
+  assert.equal(mismatches.slice(0, 10), [], `seed ${SEED}`);
+});
+
 test.run();
