@@ -2,14 +2,15 @@
 // typescript-language-server) whose guests `lspair join` through the relay, and on the host and every guest an
 // editor through `lspair lsp` that keeps asking (hover, definition) and typing into a shared document (test/load/
 // soak.ts). Held: every request gets the real answer, every co-edited document converges, and the memory and
-// file descriptors of the relay, the hosts and the guest daemons stay flat. Then guests that misbehave in one
+// file descriptors of the relay, the hosts, the guest daemons and the editors' `lspair lsp` stay flat, and so does
+// their live heap (measured after a full collection, through each process's inspector: test/load/heap.ts). Then guests that misbehave in one
 // session — one never reads, one floods, one sends garbage — are dealt with by its host, and nobody else notices.
 // LSPAIR_SOAK_SECONDS sets the soak's length (default 20 s; e.g. 300 for a long run, with a fourth session).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually } from '../helpers/procs.js';
 import { logLines, misbehave, type LogLine } from './misbehaving.js';
-import { halves, ResourceLog, Soak, sleep, type SessionSpec } from './soak.js';
+import { halves, heapTrend, ResourceLog, Soak, sleep, type HeapTrend, type SessionSpec, type Watched } from './soak.js';
 
 const SECONDS = Number(process.env.LSPAIR_SOAK_SECONDS ?? 20);
 /**
@@ -32,6 +33,17 @@ const PAUSE_MS = 100;
  */
 const RSS_GROWTH = 1.25;
 const FD_GROWTH = 10;
+/**
+ * Flat heap means: the heap after a full collection, fitted by least squares over the second half of the soak,
+ * grows by less than HEAP_GROWTH. The first half is warm-up: compiled code settles, and the sequencer of each
+ * shared document fills the history of edits it keeps (src/lsp/sequencer.ts, 4096; a session of this soak makes
+ * 15 to 35 edits a second). Jitter of what is in flight at a sample is a few hundred KiB at most. A run of N
+ * seconds thus catches a leak of more than HEAP_GROWTH / (N / 2) bytes a second: a long run (LSPAIR_SOAK_SECONDS)
+ * a few hundred bytes per message, the short run of `npm test` only a gross one.
+ */
+const HEAP_GROWTH = 1024 * 1024;
+/** A round of heap samples (a full collection in every process) about 60 times a run, at most each 2 s. */
+const HEAP_EVERY_MS = Math.max(2000, (SECONDS * 1000) / 60);
 const FLOOD = 3000;
 
 /** Started by the first test (a failure in uvu's `before` hook is not reported), used by the second. */
@@ -56,28 +68,55 @@ test(`soak (${SECONDS} s): every request answered, every document converged, mem
   const started = performance.now();
   const s = (soak = await Soak.start(SPECS));
   console.log(`  started ${s.sessions.length} sessions, ${s.typists.length} editors in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  const log = new ResourceLog(s.watched());
+  const log = new ResourceLog(s.watched(), 1000, HEAP_EVERY_MS);
   const start = performance.now();
   await s.traffic(sleep(SECONDS * 1000), PAUSE_MS);
-  log.stop();
+  await log.stop();
   assertAnswered(s);
   await assertConverged(s);
-  const warm = start + (SECONDS * 1000) / 3;
+  console.log(assertResidentFlat(log, start + (SECONDS * 1000) / 3));
+  for (const line of assertHeapsFlat(log, start + (SECONDS * 1000) / 2)) console.log(line);
+  const requests = s.typists.reduce((n, t) => n + t.sent, 0);
+  const keystrokes = s.typists.reduce((n, t) => n + t.keystrokes, 0);
+  console.log(`  ${s.sessions.length} sessions, ${s.typists.length} editors: ${requests} requests answered, ${keystrokes} keystrokes converged in ${SECONDS} s`);
+  assert.equal(s.exited(), []);
+});
+
+/** Resident memory and descriptors, after the warm-up before `from`: the peak of the second half against the first's. */
+function assertResidentFlat(log: ResourceLog, from: number): string {
   let most = { rss: 0, fds: 0, label: '' };
   for (const [w, samples] of log.samples) {
-    const { first, second } = halves(samples, warm);
+    const { first, second } = halves(samples, from);
     assert.ok(second.rss <= first.rss * RSS_GROWTH, `${w.label}: resident memory grew from ${first.rss} KiB to ${second.rss} KiB`);
     assert.ok(second.fds <= first.fds + FD_GROWTH, `${w.label}: open file descriptors grew from ${first.fds} to ${second.fds}`);
     const grew = second.rss / first.rss - 1;
     if (grew > most.rss) most = { ...most, rss: grew, label: `${w.label}, ${first.rss} → ${second.rss} KiB` };
     most.fds = Math.max(most.fds, second.fds - first.fds);
   }
-  console.log(`  ${log.samples.size} processes watched, peak of the first half to the second: at most +${(most.rss * 100).toFixed(1)} % RSS (${most.label}), +${most.fds} fds`);
-  const requests = s.typists.reduce((n, t) => n + t.sent, 0);
-  const keystrokes = s.typists.reduce((n, t) => n + t.typed.length, 0);
-  console.log(`  ${s.sessions.length} sessions, ${s.typists.length} editors: ${requests} requests answered, ${keystrokes} keystrokes converged in ${SECONDS} s`);
-  assert.equal(s.exited(), []);
-});
+  return `  ${log.samples.size} processes watched, peak of the first half to the second: at most +${(most.rss * 100).toFixed(1)} % RSS (${most.label}), +${most.fds} fds`;
+}
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/** The heap after GC of every process, from `from` on, against HEAP_GROWTH; a line per kind of process, on its most grown. */
+function assertHeapsFlat(log: ResourceLog, from: number): string[] {
+  const byKind = new Map<Watched['kind'], { label: string; trend: HeapTrend }[]>();
+  for (const [w, samples] of log.heaps) {
+    const trend = heapTrend(samples, from);
+    assert.ok(trend, `${w.label}: fewer than two heap samples in the second half`);
+    assert.ok(trend.growth < HEAP_GROWTH, `${w.label}: the heap after GC grew by ${kib(trend.growth)} over the second half (${kib(trend.first.heap)} → ${kib(trend.last.heap)})`);
+    byKind.set(w.kind, [...(byKind.get(w.kind) ?? []), { label: w.label, trend }]);
+  }
+  const signed = (bytes: number) => `${bytes >= 0 ? '+' : ''}${kib(bytes)}`;
+  return [
+    `  heap after GC over the second half (fitted growth, bound ${kib(HEAP_GROWTH)}), per kind: the range, and the most grown:`,
+    ...[...byKind].map(([kind, all]) => {
+      const growths = all.map((p) => p.trend.growth);
+      const { label, trend: t } = all.find((p) => p.trend.growth === Math.max(...growths))!;
+      return `    ${kind} (${all.length}): ${signed(Math.min(...growths))} to ${signed(Math.max(...growths))}; ${label}: ${kib(t.first.heap)} → ${kib(t.last.heap)}, ${t.samples} samples, ${signed(t.growth)} (${signed((t.perSecond * 60))}/min)`;
+    }),
+  ];
+}
 
 /** Whether `host`'s log has a line that passes `test`. */
 const logged = (lines: () => LogLine[], test: (l: LogLine) => boolean) => () => lines().some(test);
