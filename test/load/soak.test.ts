@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually } from '../helpers/procs.js';
 import { logLines, misbehave, type LogLine } from './misbehaving.js';
-import { halves, heapTrend, ResourceLog, Soak, sleep, type HeapTrend, type SessionSpec, type Watched } from './soak.js';
+import { halves, heapTrend, ResourceLog, Soak, sleep, type Halves, type HeapTrend, type SessionSpec, type Watched } from './soak.js';
 
 const SECONDS = Number(process.env.LSPAIR_SOAK_SECONDS ?? 20);
 /**
@@ -74,47 +74,57 @@ test(`soak (${SECONDS} s): every request answered, every document converged, mem
   await log.stop();
   assertAnswered(s);
   await assertConverged(s);
-  console.log(assertResidentFlat(log, start + (SECONDS * 1000) / 3));
-  for (const line of assertHeapsFlat(log, start + (SECONDS * 1000) / 2)) console.log(line);
+  console.log(`  ${log.samples.size} processes watched`);
+  for (const line of [...assertResidentFlat(log, start + (SECONDS * 1000) / 3), ...assertHeapsFlat(log, start + (SECONDS * 1000) / 2)]) console.log(line);
   const requests = s.typists.reduce((n, t) => n + t.sent, 0);
   const keystrokes = s.typists.reduce((n, t) => n + t.keystrokes, 0);
   console.log(`  ${s.sessions.length} sessions, ${s.typists.length} editors: ${requests} requests answered, ${keystrokes} keystrokes converged in ${SECONDS} s`);
   assert.equal(s.exited(), []);
 });
 
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+const signed = (text: string): string => (text.startsWith('-') ? text : `+${text}`);
+
+/** Per kind of process, a line: how many, the range of what `grew` says among them, and `show` of the most grown. */
+function perKind<T>(judged: ReadonlyMap<Watched, T>, grew: (t: T) => number, range: (n: number) => string, show: (t: T) => string): string[] {
+  const kinds = new Map<Watched['kind'], [Watched, T][]>();
+  for (const [w, t] of judged) kinds.set(w.kind, [...(kinds.get(w.kind) ?? []), [w, t]]);
+  return [...kinds].map(([kind, all]) => {
+    const growths = all.map(([, t]) => grew(t));
+    const [w, t] = all[growths.indexOf(Math.max(...growths))]!;
+    return `    ${kind} (${all.length}): ${range(Math.min(...growths))} to ${range(Math.max(...growths))}; the most: ${w.label}, ${show(t)}`;
+  });
+}
+
 /** Resident memory and descriptors, after the warm-up before `from`: the peak of the second half against the first's. */
-function assertResidentFlat(log: ResourceLog, from: number): string {
-  let most = { rss: 0, fds: 0, label: '' };
+function assertResidentFlat(log: ResourceLog, from: number): string[] {
+  const judged = new Map<Watched, Halves>();
   for (const [w, samples] of log.samples) {
     const { first, second } = halves(samples, from);
     assert.ok(second.rss <= first.rss * RSS_GROWTH, `${w.label}: resident memory grew from ${first.rss} KiB to ${second.rss} KiB`);
     assert.ok(second.fds <= first.fds + FD_GROWTH, `${w.label}: open file descriptors grew from ${first.fds} to ${second.fds}`);
-    const grew = second.rss / first.rss - 1;
-    if (grew > most.rss) most = { ...most, rss: grew, label: `${w.label}, ${first.rss} → ${second.rss} KiB` };
-    most.fds = Math.max(most.fds, second.fds - first.fds);
+    judged.set(w, { first, second });
   }
-  return `  ${log.samples.size} processes watched, peak of the first half to the second: at most +${(most.rss * 100).toFixed(1)} % RSS (${most.label}), +${most.fds} fds`;
+  const fds = Math.max(...[...judged.values()].map(({ first, second }) => second.fds - first.fds));
+  return [
+    `  resident memory, the first half's peak to the second's (bound +${((RSS_GROWTH - 1) * 100).toFixed(0)} %), per kind: the range, and the most grown:`,
+    ...perKind(judged, ({ first, second }) => second.rss / first.rss - 1, (g) => signed(`${(g * 100).toFixed(1)} %`), ({ first, second }) => `${kib(first.rss * 1024)} → ${kib(second.rss * 1024)}`),
+    `  open descriptors, the first half's peak to the second's: at most ${signed(String(fds))} (bound +${FD_GROWTH})`,
+  ];
 }
 
-const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
-
-/** The heap after GC of every process, from `from` on, against HEAP_GROWTH; a line per kind of process, on its most grown. */
+/** The heap after GC of every process, from `from` on, against HEAP_GROWTH. */
 function assertHeapsFlat(log: ResourceLog, from: number): string[] {
-  const byKind = new Map<Watched['kind'], { label: string; trend: HeapTrend }[]>();
+  const judged = new Map<Watched, HeapTrend>();
   for (const [w, samples] of log.heaps) {
     const trend = heapTrend(samples, from);
     assert.ok(trend, `${w.label}: fewer than two heap samples in the second half`);
     assert.ok(trend.growth < HEAP_GROWTH, `${w.label}: the heap after GC grew by ${kib(trend.growth)} over the second half (${kib(trend.first.heap)} → ${kib(trend.last.heap)})`);
-    byKind.set(w.kind, [...(byKind.get(w.kind) ?? []), { label: w.label, trend }]);
+    judged.set(w, trend);
   }
-  const signed = (bytes: number) => `${bytes >= 0 ? '+' : ''}${kib(bytes)}`;
   return [
-    `  heap after GC over the second half (fitted growth, bound ${kib(HEAP_GROWTH)}), per kind: the range, and the most grown:`,
-    ...[...byKind].map(([kind, all]) => {
-      const growths = all.map((p) => p.trend.growth);
-      const { label, trend: t } = all.find((p) => p.trend.growth === Math.max(...growths))!;
-      return `    ${kind} (${all.length}): ${signed(Math.min(...growths))} to ${signed(Math.max(...growths))}; ${label}: ${kib(t.first.heap)} → ${kib(t.last.heap)}, ${t.samples} samples, ${signed(t.growth)} (${signed((t.perSecond * 60))}/min)`;
-    }),
+    `  heap after GC over the second half, fitted growth (bound ${kib(HEAP_GROWTH)}), per kind: the range, and the most grown:`,
+    ...perKind(judged, (t) => t.growth, (g) => signed(kib(g)), (t) => `${kib(t.first.heap)} → ${kib(t.last.heap)}, ${t.samples} samples, ${signed(kib(t.perSecond * 60))}/min`),
   ];
 }
 
