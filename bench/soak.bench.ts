@@ -2,8 +2,8 @@
 // (the fake server, and one with typescript-language-server), every editor asking and typing — first clean, then
 // with guests misbehaving in one session (one never reads, one floods, one sends garbage), the two phases side by
 // side in one run. Printed: hover/definition latency per session size, the throughput of requests and
-// keystrokes, the resident memory and open descriptors of the relay, hosts and guest daemons from start to end,
-// and the healthy editors' latency with and without the misbehaving guests. LSPAIR_SOAK_SECONDS: each phase's length.
+// keystrokes, the resident memory, open descriptors and heap after a full GC of the relay, hosts, guest daemons
+// and editors' `lspair lsp` from start to end, and the healthy editors' latency with and without the misbehaving guests. LSPAIR_SOAK_SECONDS: each phase's length.
 import os from 'node:os';
 import { misbehave, type Flood, type Misbehaviour } from '../test/load/misbehaving.js';
 import { ResourceLog, Soak, sleep, type SessionSpec, type SoakSession, type Typist, type Watched } from '../test/load/soak.js';
@@ -60,8 +60,8 @@ function resources(log: ResourceLog, clean: Window, target: SoakSession): string
   ];
   const mib = (bytes: number, digits = 0) => `${(bytes / 1024 / 1024).toFixed(digits)} MiB`;
   const rows = kinds.map(([label, which]) => {
-    const over = <S extends { at: number }>(log: Map<Watched, S[]>, value: (s: S) => number, show: (n: number) => string): string => {
-      const lists = [...log].filter(([w]) => which(w)).map(([, samples]) => samples);
+    const over = <S extends { at: number }>(byProcess: Map<Watched, S[]>, value: (s: S) => number, show: (n: number) => string): string => {
+      const lists = [...byProcess].filter(([w]) => which(w)).map(([, samples]) => samples);
       const max = (pick: (l: readonly S[]) => S | undefined) => show(Math.max(...lists.map((l) => value(pick(l) ?? l[0]!))));
       return `${max((l) => l[0])} → ${max((l) => l.filter((s) => s.at <= clean.to).at(-1))} → ${max((l) => l.at(-1))}`;
     };

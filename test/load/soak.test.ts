@@ -1,11 +1,11 @@
 // Issue 8, load: one real `lspair relay`, three sessions (`lspair host` with the fake server, or with
 // typescript-language-server) whose guests `lspair join` through the relay, and on the host and every guest an
 // editor through `lspair lsp` that keeps asking (hover, definition) and typing into a shared document (test/load/
-// soak.ts). Held: every request gets the real answer, every co-edited document converges, and the memory and
-// file descriptors of the relay, the hosts, the guest daemons and the editors' `lspair lsp` stay flat, and so does
-// their live heap (measured after a full collection, through each process's inspector: test/load/heap.ts). Then guests that misbehave in one
-// session — one never reads, one floods, one sends garbage — are dealt with by its host, and nobody else notices.
-// LSPAIR_SOAK_SECONDS sets the soak's length (default 20 s; e.g. 300 for a long run, with a fourth session).
+// soak.ts). Held: every request gets the real answer, every co-edited document converges, and the resident
+// memory, file descriptors and live heap (after a full collection) of the relay, the hosts, the guest daemons and
+// the editors' `lspair lsp` stay flat. Then guests that misbehave in one session — one never reads, one floods,
+// one sends garbage — are dealt with by its host, and nobody else notices.
+// LSPAIR_SOAK_SECONDS sets the soak's length (default 20 s; e.g. 900 for a long run, with a fourth session).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventually } from '../helpers/procs.js';
@@ -26,10 +26,10 @@ const SPECS: readonly SessionSpec[] = [
 /** Each editor pauses this long after each request and keystroke (about 8 of each per second per editor). */
 const PAUSE_MS = 100;
 /**
- * Flat means: after the first third of the soak (start-up, heaps growing to their working size), the second
- * half's peak is at most 25 % more resident memory and 10 more file descriptors than the first half's peak. A
- * leak of a few bytes per request or one descriptor per connection shows over a long run (LSPAIR_SOAK_SECONDS);
- * the margins keep a short run's GC timing from failing it.
+ * Flat resident memory and descriptors mean: after the first third of the soak (start-up, heaps growing to their
+ * working size), the second half's peak is at most 25 % more resident memory and 10 more file descriptors than
+ * the first half's peak. A descriptor per connection shows; resident memory, which follows when the collector
+ * runs and what the allocator keeps, only tells of gross leaks: the heap's bound below is the fine one.
  */
 const RSS_GROWTH = 1.25;
 const FD_GROWTH = 10;
@@ -37,9 +37,9 @@ const FD_GROWTH = 10;
  * Flat heap means: the heap after a full collection, fitted by least squares over the second half of the soak,
  * grows by less than HEAP_GROWTH. The first half is warm-up: compiled code settles, and the sequencer of each
  * shared document fills the history of edits it keeps (src/lsp/sequencer.ts, 4096; a session of this soak makes
- * 15 to 35 edits a second). Jitter of what is in flight at a sample is a few hundred KiB at most. A run of N
- * seconds thus catches a leak of more than HEAP_GROWTH / (N / 2) bytes a second: a long run (LSPAIR_SOAK_SECONDS)
- * a few hundred bytes per message, the short run of `npm test` only a gross one.
+ * 15 to 35 edits a second). What is in flight at a sample moves it by up to ~200 KiB. A run of N seconds thus
+ * catches a leak of more than HEAP_GROWTH / (N / 2) bytes a second: a 900 s run about 160 bytes per request or
+ * keystroke of a guest's editor (about 7 of each a second), the 20 s run of `npm test` only a gross leak.
  */
 const HEAP_GROWTH = 1024 * 1024;
 /** A round of heap samples (a full collection in every process) about 60 times a run, at most each 2 s. */

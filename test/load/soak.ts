@@ -1,8 +1,9 @@
 // The soak of issue 8 (no tests here): one `lspair relay` and sessions of `lspair host`, each with a language
 // server, whose guests `lspair join` through the relay. On the host and on every guest an editor through
 // `lspair lsp` (a scripted Neovim-like editor) keeps asking — hover, definition, one at a time — and typing into
-// a document every editor of its session has open, each on its own line. test/load/soak.test.ts holds it to its
-// bounds; bench/soak.bench.ts prints its figures.
+// a document every editor of its session has open, each on its own line (deleting it once it is full). Every
+// process it watches runs with an inspector, so that its heap can be measured after a full collection
+// (test/load/heap.ts). test/load/soak.test.ts holds it to its bounds; bench/soak.bench.ts prints its figures.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
