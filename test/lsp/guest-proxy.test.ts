@@ -1,6 +1,6 @@
 // The guest daemon's LSP proxy over a long session: what it keeps for a request goes with the request's answer,
-// so an editor that asks all day does not grow the daemon's heap. (Editors such as VS Code send a fresh
-// partialResultToken with every request that can stream its results.)
+// so an editor that asks all day does not grow the daemon's heap, even one that puts a fresh partialResultToken
+// on every request whose results can stream.
 import { PassThrough } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
