@@ -91,10 +91,11 @@ export class BenchSession {
 
   /**
    * The host (listening on loopback, and registered with `relay` when given) sharing the fixture with `servers`,
-   * plus `files` (relative path → text) written into the share before the host starts.
+   * plus `files` (relative path → text) written into the share before the host starts. `node`: Node's own
+   * options for its daemons (the host, and the guests' `lspair join`).
    */
-  static async start(servers: Readonly<Record<string, readonly string[]>>, relay: string | null, files: Readonly<Record<string, string>> = {}): Promise<BenchSession> {
-    const w = world(ENV);
+  static async start(servers: Readonly<Record<string, readonly string[]>>, relay: string | null, files: Readonly<Record<string, string>> = {}, node: readonly string[] = []): Promise<BenchSession> {
+    const w = world(ENV, node);
     cpSync(FIXTURE, w.folder, { recursive: true });
     for (const [file, text] of Object.entries(files)) writeFileSync(path.join(w.folder, file), text);
     const specs = Object.entries(servers).flatMap(([name, argv]) => ['--server', `${name}=${quote([...argv])}`]);
@@ -104,10 +105,10 @@ export class BenchSession {
     return session;
   }
 
-  /** `lspair relay` on a free loopback port. */
-  static async relay(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-    const { relay, url } = await relayProcess();
-    return { url, pid: relay.pid, stop: async () => (relay.kill(), void (await relay.exited)) };
+  /** `lspair relay` on a free loopback port (`node`: Node's own options for it). */
+  static async relay(node: readonly string[] = []): Promise<{ url: string; process: LspairProcess; stop(): Promise<void> }> {
+    const { relay, url } = await relayProcess([], node);
+    return { url, process: relay, stop: async () => (relay.kill(), void (await relay.exited)) };
   }
 
   get share(): string {
@@ -125,7 +126,7 @@ export class BenchSession {
     if (via === 'relay' && !parsed.relay) throw new Error('the host has no relay');
     const link = via === 'relay' ? formatLink({ ...parsed, direct: [] }) : this.link;
     const mirror = path.join(this.w.root, `mirror-${name}`);
-    const daemon = new LspairProcess(['join', link, '--json', '--name', name, '--dir', mirror], this.w.env(name));
+    const daemon = new LspairProcess(['join', link, '--json', '--name', name, '--dir', mirror], this.w.env(name), this.w.node);
     this.#processes.push(daemon);
     const joined = await daemon.next('joined', 60_000); // a loaded 2-CPU machine starts Node slowly
     await daemon.next('synced', 30_000);
@@ -139,10 +140,13 @@ export class BenchSession {
     await guest.daemon.next('permissions');
   }
 
-  /** `lspair lsp NAME` as an editor launches it: in the share (the host's editor) or in a guest's mirror. */
-  editor(server: string, where: Guest | 'host'): StdioProcess {
+  /**
+   * `lspair lsp NAME` as an editor launches it: in the share (the host's editor) or in a guest's mirror; `node`:
+   * Node's own options for it.
+   */
+  editor(server: string, where: Guest | 'host', node: readonly string[] = [], stderr: 'inherit' | 'pipe' = 'inherit'): StdioProcess {
     const dir = where === 'host' ? this.share : where.mirror;
-    return spawnStdio([process.execPath, BIN, 'lsp', server], dir, this.w.env(where === 'host' ? 'host' : where.name));
+    return spawnStdio([process.execPath, ...node, BIN, 'lsp', server], dir, this.w.env(where === 'host' ? 'host' : where.name), stderr);
   }
 
   /** Editors re-synced whole so far (host and guest daemons log each one). */

@@ -2,11 +2,11 @@
 // (the fake server, and one with typescript-language-server), every editor asking and typing — first clean, then
 // with guests misbehaving in one session (one never reads, one floods, one sends garbage), the two phases side by
 // side in one run. Printed: hover/definition latency per session size, the throughput of requests and
-// keystrokes, the resident memory and open descriptors of the relay, hosts and guest daemons from start to end,
-// and the healthy editors' latency with and without the misbehaving guests. LSPAIR_SOAK_SECONDS: each phase's length.
+// keystrokes, the resident memory, open descriptors and heap after a full GC of the relay, hosts, guest daemons
+// and editors' `lspair lsp` from start to end, and the healthy editors' latency with and without the misbehaving guests. LSPAIR_SOAK_SECONDS: each phase's length.
 import os from 'node:os';
 import { misbehave, type Flood, type Misbehaviour } from '../test/load/misbehaving.js';
-import { ResourceLog, Soak, sleep, type Sample, type SessionSpec, type SoakSession, type Typist, type Watched } from '../test/load/soak.js';
+import { ResourceLog, Soak, sleep, type SessionSpec, type SoakSession, type Typist, type Watched } from '../test/load/soak.js';
 import { machine, ms, percentile, table } from './stats.js';
 
 const SECONDS = Number(process.env.LSPAIR_SOAK_SECONDS ?? 30);
@@ -42,29 +42,33 @@ function perSession(soak: Soak, clean: Window): string[] {
 function throughput(soak: Soak, clean: Window): string {
   const seconds = (clean.to - clean.from) / 1000;
   const requests = latencies(soak.typists, clean).length;
-  const keystrokes = soak.typists.reduce((n, t) => n + t.typed.length, 0);
+  const keystrokes = soak.typists.reduce((n, t) => n + t.keystrokes, 0);
   return `  throughput (clean phase): ${(requests / seconds).toFixed(0)} requests/s answered; ${keystrokes} keystrokes in the whole run, every document converged: ${soak.sessions.length} sessions, ${soak.typists.length} editors`;
 }
 
-/** Per kind of process: resident memory and descriptors at the first sample, the end of the clean phase, and the end. */
+/**
+ * Per kind of process, the largest of each: resident memory, descriptors and the heap after GC at the first
+ * sample, the end of the clean phase, and the end.
+ */
 function resources(log: ResourceLog, clean: Window, target: SoakSession): string[] {
-  const at = (samples: readonly Sample[], t: number): Sample => samples.filter((s) => s.at <= t).at(-1) ?? samples[0]!;
   const kinds: [string, (w: Watched) => boolean][] = [
     ['relay', (w) => w.kind === 'relay'],
     ['hosts (each, max)', (w) => w.kind === 'host' && !w.label.startsWith(target.label)],
     ['the misbehaving session\'s host', (w) => w.kind === 'host' && w.label.startsWith(target.label)],
     ['guest daemons (each, max)', (w) => w.kind === 'guest'],
+    ['editors\' lspair lsp (each, max)', (w) => w.kind === 'editor'],
   ];
+  const mib = (bytes: number, digits = 0) => `${(bytes / 1024 / 1024).toFixed(digits)} MiB`;
   const rows = kinds.map(([label, which]) => {
-    const lists = [...log.samples].filter(([w]) => which(w)).map(([, samples]) => samples);
-    const max = (pick: (s: readonly Sample[]) => Sample, field: 'rss' | 'fds') => Math.max(...lists.map((l) => pick(l)[field]));
-    const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
-    const start = (l: readonly Sample[]) => l[0]!;
-    const mid = (l: readonly Sample[]) => at(l, clean.to);
-    const end = (l: readonly Sample[]) => l.at(-1)!;
-    return [label, String(lists.length), `${mib(max(start, 'rss'))} → ${mib(max(mid, 'rss'))} → ${mib(max(end, 'rss'))}`, `${max(start, 'fds')} → ${max(mid, 'fds')} → ${max(end, 'fds')}`];
+    const over = <S extends { at: number }>(byProcess: Map<Watched, S[]>, value: (s: S) => number, show: (n: number) => string): string => {
+      const lists = [...byProcess].filter(([w]) => which(w)).map(([, samples]) => samples);
+      const max = (pick: (l: readonly S[]) => S | undefined) => show(Math.max(...lists.map((l) => value(pick(l) ?? l[0]!))));
+      return `${max((l) => l[0])} → ${max((l) => l.filter((s) => s.at <= clean.to).at(-1))} → ${max((l) => l.at(-1))}`;
+    };
+    const count = [...log.samples.keys()].filter(which).length;
+    return [label, String(count), over(log.samples, (s) => s.rss * 1024, mib), over(log.samples, (s) => s.fds, String), over(log.heaps, (s) => s.heap, (n) => mib(n, 1))];
   });
-  return table([['processes', 'count', 'RSS start → clean end → end', 'fds start → clean end → end'], ...rows]);
+  return table([['processes', 'count', 'RSS start → clean end → end', 'fds', 'heap after GC'], ...rows]);
 }
 
 function sideBySide(soak: Soak, target: SoakSession, clean: Window, bad: Window): string[] {
@@ -102,7 +106,7 @@ export async function runSoakBench(): Promise<string[]> {
     const misbehaving = misbehave(target, FLOOD, Date.now() + SECONDS * 1000);
     await soak.traffic(misbehaving, PAUSE_MS);
     const bad = { from: clean.to, to: performance.now() };
-    log.stop();
+    await log.stop();
     const failures = soak.typists.flatMap((t) => t.failures.map((f) => `${t.label}: ${f}`));
     const diverged = (await Promise.all(soak.sessions.map((s) => s.converged()))).filter((d) => d !== null);
     return [
@@ -110,7 +114,7 @@ export async function runSoakBench(): Promise<string[]> {
       `hover/definition latency per session (clean phase):`,
       ...perSession(soak, clean),
       throughput(soak, clean),
-      `memory and descriptors (VmRSS, /proc/PID/fd), sampled each second:`,
+      `memory and descriptors (VmRSS, /proc/PID/fd) sampled each second, the heap after a full GC (through each process's inspector) each 5 s:`,
       ...resources(log, clean, target),
       `healthy editors' latency without and with the misbehaving guests:`,
       ...sideBySide(soak, target, clean, bad),

@@ -40,6 +40,12 @@ function refuseForGuest(host: Endpoint, req: Request): void {
   host.send(errorResponse(req.id, ErrorCodes.MethodNotFound, `lspair: '${req.method}' is never run on a guest's editor`));
 }
 
+/** An editor's request waiting on the host: how to map its answer, and its partial-result token (its own). */
+interface Pending {
+  readonly entry: MethodEntry | undefined;
+  readonly partial: string | null;
+}
+
 interface OpenDocument {
   readonly languageId: unknown;
   /** The mirror URI the editor uses. */
@@ -50,8 +56,9 @@ interface OpenDocument {
 export class GuestProxy {
   readonly #editor: Endpoint;
   #host: Endpoint | null = null;
-  /** The editor's requests waiting on the host, by id: the table entry says how to map the answer. */
-  readonly #pending = new Map<Id, MethodEntry | undefined>();
+  /** The editor's requests waiting on the host, by id. */
+  readonly #pending = new Map<Id, Pending>();
+  /** Partial-result tokens of the requests waiting, and how to map the partial results the host sends for them. */
   readonly #partials = new Map<string, MethodEntry>();
   /** Open documents by neutral URI. */
   readonly #docs = new Map<string, OpenDocument>();
@@ -124,9 +131,10 @@ export class GuestProxy {
       this.#clientName = typeof info?.name === 'string' ? info.name : '';
     }
     if (!this.#host || this.#host.closed) return this.#editor.send(errorResponse(req.id, LSPErrorCodes.RequestFailed, `lspair: ${this.#refusal ?? 'not connected to the host (reconnecting)'}`));
-    this.#pending.set(req.id, entry);
     const token = (params as { partialResultToken?: unknown } | undefined)?.partialResultToken;
-    if (entry && (typeof token === 'string' || typeof token === 'number')) this.#partials.set(String(token), entry);
+    const partial = entry && (typeof token === 'string' || typeof token === 'number') ? String(token) : null;
+    this.#pending.set(req.id, { entry, partial });
+    if (partial !== null) this.#partials.set(partial, entry!);
     this.#host.send({ ...req, params: params as object });
   }
 
@@ -198,9 +206,11 @@ export class GuestProxy {
   }
 
   async #hostResponse(r: Response): Promise<void> {
-    if (r.id === null || !this.#pending.has(r.id)) return; // the catch-up's own initialize, or nothing we sent
-    const entry = this.#pending.get(r.id);
-    this.#pending.delete(r.id);
+    const pending = r.id === null ? undefined : this.#pending.get(r.id);
+    if (!pending) return; // the catch-up's own initialize, or nothing we sent
+    const { entry, partial } = pending;
+    this.#pending.delete(r.id!);
+    if (partial !== null) this.#partials.delete(partial); // its answer ends its partial results
     if (r.error || !entry) return this.#editor.send(r);
     try {
       this.#editor.send({ ...r, result: (await this.#toEditor(entry.result, r.result)) as object });

@@ -59,7 +59,7 @@ export class FaultSession {
 
   /** `lspair relay` again on the port of the link. */
   async restartRelay(): Promise<void> {
-    this.relay = (await relayProcess('--listen', `127.0.0.1:${this.#port}`)).relay;
+    this.relay = (await relayProcess(['--listen', `127.0.0.1:${this.#port}`])).relay;
   }
 
   /** `lspair join` with the mirror folder, until its mirror is synced; the first time, the host makes it an editor. */

@@ -22,8 +22,9 @@ export class LspairProcess {
   private readonly child: ChildProcess;
   private waiters: { name: string; from: number; resolve: (e: Event) => void }[] = [];
 
-  constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LSPAIR_LOG: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `node`: Node's own options for it (before the script), e.g. an inspector to measure its heap. */
+  constructor(args: string[], env: Record<string, string>, node: readonly string[] = []) {
+    this.child = spawn(process.execPath, [...node, BIN, ...args], { env: { ...process.env, LSPAIR_LOG: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(this.child);
     this.child.stderr!.on('data', (c) => (this.stderr += c));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {

@@ -1,13 +1,15 @@
 // The soak of issue 8 (no tests here): one `lspair relay` and sessions of `lspair host`, each with a language
 // server, whose guests `lspair join` through the relay. On the host and on every guest an editor through
 // `lspair lsp` (a scripted Neovim-like editor) keeps asking — hover, definition, one at a time — and typing into
-// a document every editor of its session has open, each on its own line. test/load/soak.test.ts holds it to its
-// bounds; bench/soak.bench.ts prints its figures.
+// a document every editor of its session has open, each on its own line (deleting it once it is full). Every
+// process it watches runs with an inspector, so that its heap can be measured after a full collection
+// (test/load/heap.ts). test/load/soak.test.ts holds it to its bounds; bench/soak.bench.ts prints its figures.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { atGreet, BenchSession, FAKE_SERVER, GREET, realAnswer, TS_SERVER, type Guest, type StdioProcess } from '../../bench/lsp-session.js';
 import type { LspairProcess } from '../helpers/process.js';
+import { heapAfterGc, INSPECT, inspectorPort } from './heap.js';
 import { settled } from '../lsp/live.js';
 import { ScriptedEditor } from '../lsp/scripted-editor.js';
 
@@ -23,6 +25,12 @@ const SERVERS: Readonly<Record<ServerKind, readonly string[]>> = { fake: FAKE_SE
 /** The document every editor of a session types into, one line each. */
 const PAD = 'src/pad.ts';
 const METHODS = ['textDocument/hover', 'textDocument/definition'] as const;
+/**
+ * An editor's line grows to this many characters, then its next keystroke deletes them (as a user selects and
+ * deletes): the shared document stays small however long the soak runs, so a heap that keeps growing is a leak,
+ * not the document.
+ */
+const LINE = 64;
 /** An answer that takes longer is lost: the soak goes on, the request counts as a failure (not a timing bound). */
 const LOST_MS = 60_000;
 /** typescript-language-server answers from a syntax-only server until the project is loaded. */
@@ -46,8 +54,12 @@ export class Typist extends ScriptedEditor {
   /** Requests that failed or got a wrong answer, with what came back. */
   readonly failures: string[] = [];
   sent = 0;
-  /** What this editor typed on its line. */
+  /** What this editor's line holds now (what it typed since it last deleted it). */
   typed = '';
+  /** Keystrokes so far, the deletions among them. */
+  keystrokes = 0;
+  /** What its `lspair lsp` wrote on stderr (its inspector's port). */
+  stderr = '';
 
   constructor(
     readonly label: string,
@@ -56,6 +68,12 @@ export class Typist extends ScriptedEditor {
     private readonly process: StdioProcess,
   ) {
     super(process.child.stdout!, process.child.stdin!);
+    process.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+  }
+
+  /** Its `lspair lsp`'s pid. */
+  get pid(): number {
+    return this.process.child.pid!;
   }
 
   get pad(): string {
@@ -99,13 +117,15 @@ export class Typist extends ScriptedEditor {
     }
   }
 
-  /** One character at the end of this editor's line, reported as its own didChange. */
+  /** One character at the end of this editor's line (or, once it is full, the line's text deleted), as its own didChange. */
   async keystroke(): Promise<void> {
     const text = this.text(this.pad);
-    const at = text.indexOf('\n', text.indexOf(marker(this.line)));
-    const char = String.fromCharCode(97 + (this.typed.length % 26));
-    this.type(this.pad, at, at, char);
-    this.typed += char;
+    const end = text.indexOf('\n', text.indexOf(marker(this.line)));
+    const full = this.typed.length >= LINE;
+    const char = full ? '' : String.fromCharCode(97 + (this.keystrokes % 26));
+    this.type(this.pad, end - (full ? this.typed.length : 0), end, char);
+    this.typed = full ? '' : this.typed + char;
+    this.keystrokes++;
     await this.flush(this.pad);
   }
 
@@ -131,7 +151,7 @@ export class SoakSession {
   ) {}
 
   static async start(index: number, spec: SessionSpec, relay: string): Promise<SoakSession> {
-    const bench = await BenchSession.start({ [spec.server]: SERVERS[spec.server] }, relay, { [PAD]: padText(spec.guests + 1) });
+    const bench = await BenchSession.start({ [spec.server]: SERVERS[spec.server] }, relay, { [PAD]: padText(spec.guests + 1) }, INSPECT);
     const session = new SoakSession(index, spec, bench, []);
     try {
       for (let g = 0; g < spec.guests; g++) {
@@ -139,8 +159,8 @@ export class SoakSession {
         session.guests.push(guest);
         await bench.role(guest, 'editor');
       }
-      session.typists.push(new Typist(`s${index} host`, bench.share, 0, bench.editor(spec.server, 'host')));
-      for (const [g, guest] of session.guests.entries()) session.typists.push(new Typist(`s${index} ${guest.name}`, guest.mirror, g + 1, bench.editor(spec.server, guest)));
+      session.typists.push(new Typist(`s${index} host`, bench.share, 0, bench.editor(spec.server, 'host', INSPECT, 'pipe')));
+      for (const [g, guest] of session.guests.entries()) session.typists.push(new Typist(`s${index} ${guest.name}`, guest.mirror, g + 1, bench.editor(spec.server, guest, INSPECT, 'pipe')));
       await Promise.all(session.typists.map((t) => t.start()));
       return session;
     } catch (err) {
@@ -178,9 +198,11 @@ export class SoakSession {
 
 /** A process whose memory and file descriptors the soak watches. */
 export interface Watched {
-  readonly kind: 'relay' | 'host' | 'guest';
+  readonly kind: 'relay' | 'host' | 'guest' | 'editor';
   readonly label: string;
   readonly pid: number;
+  /** What it wrote on its stderr so far: its inspector's port is there. */
+  stderr(): string;
 }
 
 export interface Sample {
@@ -189,6 +211,13 @@ export interface Sample {
   /** Resident memory, KiB (VmRSS). */
   readonly rss: number;
   readonly fds: number;
+}
+
+export interface HeapSample {
+  /** performance.now() */
+  readonly at: number;
+  /** Bytes of JavaScript heap in use right after a full collection. */
+  readonly heap: number;
 }
 
 /** One process's resident memory and open file descriptors now; null once it is gone. */
@@ -201,13 +230,23 @@ export function sample(pid: number): Sample | null {
   }
 }
 
-/** Samples every watched process at a fixed period. */
+/** Heaps measured at once in a round: enough for a round of 30 processes in a few seconds on two busy CPUs. */
+const HEAPS_AT_ONCE = 4;
+
+/**
+ * Samples every watched process: resident memory and descriptors each `everyMs`; and the heap after a full
+ * collection (which pauses the process it runs in a few milliseconds), in rounds at most each `heapEveryMs`.
+ */
 export class ResourceLog {
   readonly samples = new Map<Watched, Sample[]>();
+  readonly heaps = new Map<Watched, HeapSample[]>();
   readonly #timer: NodeJS.Timeout;
+  #stopped = false;
+  #wake = (): void => undefined;
+  readonly #heapRounds: Promise<Error | null>;
 
-  constructor(watched: readonly Watched[], everyMs = 1000) {
-    for (const w of watched) this.samples.set(w, []);
+  constructor(watched: readonly Watched[], everyMs = 1000, heapEveryMs = 5000) {
+    for (const w of watched) this.samples.set(w, []), this.heaps.set(w, []);
     const take = (): void => {
       for (const [w, list] of this.samples) {
         const s = sample(w.pid);
@@ -216,10 +255,37 @@ export class ResourceLog {
     };
     take();
     this.#timer = setInterval(take, everyMs);
+    // Held until stop(): a process that could not be measured fails the soak there.
+    this.#heapRounds = this.#measureHeaps(heapEveryMs).then(() => null, (err: Error) => err);
   }
 
-  stop(): void {
+  async #measureHeaps(everyMs: number): Promise<void> {
+    while (!this.#stopped) {
+      const round = performance.now();
+      const queue = [...this.heaps];
+      const measure = async (): Promise<void> => {
+        for (let next = queue.shift(); next && !this.#stopped; next = queue.shift()) {
+          const [w, list] = next;
+          const port = inspectorPort(w.stderr());
+          if (port === null) throw new Error(`${w.label}: no inspector port on its stderr`);
+          list.push({ at: performance.now(), heap: await heapAfterGc(port) });
+        }
+      };
+      await Promise.all(Array.from({ length: HEAPS_AT_ONCE }, measure));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, everyMs - (performance.now() - round)));
+        this.#wake = () => (clearTimeout(timer), resolve());
+      });
+    }
+  }
+
+  /** Stops sampling once the heap round under way is done; throws when a heap could not be measured. */
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#stopped = true;
+    this.#wake();
+    const failed = await this.#heapRounds;
+    if (failed) throw failed;
   }
 }
 
@@ -236,6 +302,29 @@ export function halves(samples: readonly Sample[], from: number): Halves {
   return { first: peak(kept.slice(0, mid)), second: peak(kept.slice(mid)) };
 }
 
+export interface HeapTrend {
+  /** The first and last heap samples taken at or after `from`. */
+  readonly first: HeapSample;
+  readonly last: HeapSample;
+  readonly samples: number;
+  /** The least-squares slope of the heap after GC, bytes per second. */
+  readonly perSecond: number;
+  /** What that slope grew the heap by from the first sample to the last, bytes. */
+  readonly growth: number;
+}
+
+/** The trend of the heap after GC over the samples taken at or after `from` (the warm-up before it); null below two samples. */
+export function heapTrend(samples: readonly HeapSample[], from: number): HeapTrend | null {
+  const kept = samples.filter((s) => s.at >= from);
+  if (kept.length < 2) return null;
+  const mean = (f: (s: HeapSample) => number) => kept.reduce((sum, s) => sum + f(s), 0) / kept.length;
+  const t = mean((s) => s.at);
+  const h = mean((s) => s.heap);
+  const perMs = mean((s) => (s.at - t) * (s.heap - h)) / mean((s) => (s.at - t) ** 2);
+  const [first, last] = [kept[0]!, kept.at(-1)!];
+  return { first, last, samples: kept.length, perSecond: perMs * 1000, growth: perMs * (last.at - first.at) };
+}
+
 export class Soak {
   private constructor(
     readonly relay: Awaited<ReturnType<typeof BenchSession.relay>>,
@@ -248,7 +337,7 @@ export class Soak {
    * start-up deadlines, while a language server loading its project needs no more of them.
    */
   static async start(specs: readonly SessionSpec[]): Promise<Soak> {
-    const soak = new Soak(await BenchSession.relay(), []);
+    const soak = new Soak(await BenchSession.relay(INSPECT), []);
     try {
       for (const [i, spec] of specs.entries()) soak.sessions.push(await SoakSession.start(i, spec, soak.relay.url));
       await Promise.all(soak.typists.map((t) => t.warmUp()));
@@ -263,13 +352,15 @@ export class Soak {
     return this.sessions.flatMap((s) => s.typists);
   }
 
-  /** The relay, every host and every guest daemon. */
+  /** The relay, every host, every guest daemon and every editor's `lspair lsp`. */
   watched(): Watched[] {
+    const daemon = (kind: Watched['kind'], label: string, p: LspairProcess): Watched => ({ kind, label, pid: p.pid, stderr: () => p.stderr });
     return [
-      { kind: 'relay', label: 'relay', pid: this.relay.pid },
+      daemon('relay', 'relay', this.relay.process),
       ...this.sessions.flatMap((s) => [
-        { kind: 'host' as const, label: `${s.label} host`, pid: s.bench.host.pid },
-        ...s.guests.map((g) => ({ kind: 'guest' as const, label: `${s.label} ${g.name}`, pid: g.daemon.pid })),
+        daemon('host', `${s.label} host`, s.bench.host),
+        ...s.guests.map((g) => daemon('guest', `${s.label} ${g.name}`, g.daemon)),
+        ...s.typists.map((t): Watched => ({ kind: 'editor', label: `${t.label}'s lspair lsp`, pid: t.pid, stderr: () => t.stderr })),
       ]),
     ];
   }

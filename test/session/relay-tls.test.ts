@@ -21,7 +21,7 @@ function selfSigned(): { cert: string; key: string } {
 
 test('wss relay: host and guest that trust its certificate meet through it; those that do not are told why', async () => {
   const { cert, key } = selfSigned();
-  const { relay, url } = await relayProcess('--tls-cert', cert, '--tls-key', key);
+  const { relay, url } = await relayProcess(['--tls-cert', cert, '--tls-key', key]);
   assert.match(url, /^wss:\/\/127\.0\.0\.1:\d+$/);
   const w = world({ NODE_EXTRA_CA_CERTS: cert });
   const { host, link } = await w.hosting('--relay', url, '--anonymous', 'accept');
