@@ -15,6 +15,10 @@ const GUESTS_HELP = `Usage: lspair guests list|approve ID|reject ID|kick ID|role
 /** Arguments each guests subcommand takes after its name. */
 const ARITY: Record<string, string[]> = { list: [], approve: ['id'], reject: ['id'], kick: ['id'], role: ['id', 'value'], grant: ['id', 'value'], revoke: ['id', 'value'] };
 
+/** What `status` answers: the host daemon of a shared folder, or a guest daemon of its mirror. */
+type HostStatus = { folder: string; link: string; guests: GuestInfo[]; policyErrors: unknown[] };
+type MirrorStatus = { mirror: string; connected: boolean; lazy: boolean };
+
 async function ask(dir: string, req: ControlRequest): Promise<unknown> {
   const answer = await request(controlPath(dir), req);
   if (!answer.ok) throw new Error(answer.error);
@@ -45,12 +49,15 @@ export async function guestsCommand(args: string[]): Promise<number> {
 export async function statusCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
-    process.stdout.write('Usage: lspair status [--dir DIR] [--json]\n  The session of the host sharing DIR: its link, guests and policy problems.\n');
+    process.stdout.write(
+      'Usage: lspair status [--dir DIR] [--json]\n  The session of DIR: for the host sharing it, its link, guests and policy problems; for a\n  guest\'s mirror, whether it is connected to the host.\n',
+    );
     return 0;
   }
   if (positionals.length > 0) throw new UsageError('status takes no arguments (use --dir)');
-  const status = (await ask(values.dir ?? '.', { cmd: 'status' })) as { folder: string; link: string; guests: GuestInfo[]; policyErrors: unknown[] };
+  const status = (await ask(values.dir ?? '.', { cmd: 'status' })) as HostStatus | MirrorStatus;
   if (values.json) process.stdout.write(`${JSON.stringify(status)}\n`);
+  else if ('mirror' in status) process.stdout.write(`Mirror ${status.mirror} (${status.lazy ? 'files fetched on demand' : 'the visible tree'})\nConnected to the host: ${status.connected ? 'yes' : 'no (reconnecting)'}\n`);
   else process.stdout.write(`Sharing ${status.folder}\nJoin link: ${status.link}\nGuests: ${status.guests.length}\n${status.guests.map((g) => `  ${row(g)}\n`).join('')}`);
   return 0;
 }

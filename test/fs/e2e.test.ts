@@ -102,6 +102,9 @@ s('--lazy: only the listing; lspair ls lists what the host shares, lspair open f
   assert.equal(filesUnder(m, '.lspair'), []);
   const ls = w.run('bo', m, 'ls');
   assert.equal(ls.stdout.trim().split('\n'), VISIBLE);
+  const status = w.run('bo', m, 'status');
+  assert.equal([status.code, status.stdout], [0, `Mirror ${m} (files fetched on demand)\nConnected to the host: yes\n`], status.stderr);
+  assert.equal(JSON.parse(w.run('bo', m, 'status', '--json').stdout), { mirror: m, connected: true, lazy: true });
   const opened = w.run('bo', m, 'open', 'src/main.ts');
   assert.is(opened.code, 0, opened.stderr);
   assert.is(opened.stdout.trim(), path.join(m, 'src/main.ts'));
