@@ -8,10 +8,20 @@ import * as assert from 'uvu/assert';
 import { Policy } from '../../src/policy/index.js';
 import { Random, seedFromEnv } from '../helpers/random.js';
 import { tmpdir } from '../helpers/tmp.js';
-import { gitCheckIgnore, gitInit, randomTree, writeTree } from '../helpers/trees.js';
+import { gitCheckIgnore, gitInit, randomTree, writeTree, type Tree } from '../helpers/trees.js';
 
 const SEED = seedFromEnv(20261124);
 const ROUNDS = Number(process.env.LSPAIR_ROUNDS ?? 12);
+
+/** A git repository holding a random tree, its .gitignore files in force as lspair's exclusions. */
+function repository(rng: Random, prefix: string, options: Parameters<typeof randomTree>[1]): { root: string; tree: Tree } {
+  const root = tmpdir(prefix);
+  gitInit(root);
+  const tree = randomTree(rng, options);
+  writeTree(root, tree);
+  writeFileSync(path.join(root, '.vsls.json'), '{"gitignore": "exclude"}');
+  return { root, tree };
+}
 
 test(`policy agrees with git check-ignore on generated trees (seed ${SEED})`, () => {
   console.log(`  git differential: seed ${SEED} (replay with LSPAIR_SEED=${SEED})`);
@@ -19,11 +29,7 @@ test(`policy agrees with git check-ignore on generated trees (seed ${SEED})`, ()
   const mismatches: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const rng = new Random(SEED + round);
-    const root = tmpdir('lspair-gitdiff-');
-    gitInit(root);
-    const tree = randomTree(rng, { files: 900, depth: 4, ignoreFiles: 12, lines: 14 });
-    writeTree(root, tree);
-    writeFileSync(path.join(root, '.vsls.json'), '{"gitignore": "exclude"}');
+    const { root, tree } = repository(rng, 'lspair-gitdiff-', { files: 900, depth: 4, ignoreFiles: 12, lines: 14 });
     const paths = [...tree.dirs, ...tree.files, 'no/such/file', 'foo/no-such.log', ...tree.dirs.slice(0, 20).map((d) => `${d}/missing`)];
     const git = gitCheckIgnore(root, paths);
     const policy = new Policy(root);
@@ -69,11 +75,8 @@ test(`on a case-insensitive disk, policy agrees with git's core.ignorecase on ev
   const mismatches: string[] = [];
   for (let round = 0; round < ROUNDS / 2; round++) {
     const rng = new Random(SEED + 1000 + round);
-    const root = tmpdir('lspair-gitdiff-case-');
-    gitInit(root);
-    const tree = randomTree(rng, { files: 600, depth: 4, ignoreFiles: 1, lines: 20 }); // one root .gitignore: git and we both look up nested ones under the spelling asked
-    writeTree(root, tree);
-    writeFileSync(path.join(root, '.vsls.json'), '{"gitignore": "exclude"}');
+    // One root .gitignore: git and lspair both look nested ones up under the spelling asked, which this disk tells apart.
+    const { root, tree } = repository(rng, 'lspair-gitdiff-case-', { files: 600, depth: 4, ignoreFiles: 1, lines: 20 });
     const paths = [...tree.dirs, ...tree.files].map((p) => respell(rng, p));
     const git = gitCheckIgnore(root, paths, true);
     const policy = new Policy(root, { ignoreCase: true });
