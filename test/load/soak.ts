@@ -3,13 +3,13 @@
 // `lspair lsp` (a scripted Neovim-like editor) keeps asking — hover, definition, one at a time — and typing into
 // a document every editor of its session has open, each on its own line (deleting it once it is full). Every
 // process it watches runs with an inspector, so that its heap can be measured after a full collection
-// (test/load/heap.ts). test/load/soak.test.ts holds it to its bounds; bench/soak.bench.ts prints its figures.
+// (test/helpers/heap.ts). test/load/soak.test.ts holds it to its bounds; bench/soak.bench.ts prints its figures.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { atGreet, BenchSession, FAKE_SERVER, GREET, realAnswer, TS_SERVER, type Guest, type StdioProcess } from '../../bench/lsp-session.js';
 import type { LspairProcess } from '../helpers/process.js';
-import { heapAfterGc, INSPECT, inspectorPort } from './heap.js';
+import { heapAfterGcAt, INSPECT, inspectorPort } from '../helpers/heap.js';
 import { settled } from '../lsp/live.js';
 import { ScriptedEditor } from '../lsp/scripted-editor.js';
 
@@ -268,7 +268,7 @@ export class ResourceLog {
           const [w, list] = next;
           const port = inspectorPort(w.stderr());
           if (port === null) throw new Error(`${w.label}: no inspector port on its stderr`);
-          list.push({ at: performance.now(), heap: await heapAfterGc(port) });
+          list.push({ at: performance.now(), heap: await heapAfterGcAt(port) });
         }
       };
       await Promise.all(Array.from({ length: HEAPS_AT_ONCE }, measure));
