@@ -8,6 +8,7 @@ import path from 'node:path';
 import { logger } from '../log.js';
 import { parseNeutral, UriError, type GuestUris, type MirrorAccess, type Neutral } from '../policy/index.js';
 import { PEER_LIMITS } from '../wire/framed-peer.js';
+import { PEER_RESET } from '../wire/mux.js';
 import { eventEntry, requestEntry, type RequestEntry } from './commands.js';
 import { Endpoint, errorResponse, type Event, type Request, type Response } from './endpoint.js';
 import { collectPaths, mapSites, type PathMap } from './paths.js';
@@ -34,6 +35,8 @@ export class GuestDapProxy {
   /** The client's paths are file paths, or file URIs (its initialize's pathFormat). */
   #asUri = false;
   #joined = false;
+  /** Why the host refused this client's stream (e.g. no such adapter): the answer to each of its requests. */
+  #refusal: string | null = null;
   /** Host messages reach the client in order, though fetching a file for one of them takes time. */
   #fromHost: Promise<void> = Promise.resolve();
 
@@ -86,7 +89,7 @@ export class GuestDapProxy {
     } catch (err) {
       return void this.#client.send(errorResponse(req, `lspair: ${(err as Error).message}`));
     }
-    if (this.#host.closed) return void this.#client.send(errorResponse(req, 'lspair: not connected to the host'));
+    if (this.#host.closed) return void this.#client.send(errorResponse(req, `lspair: ${this.#refusal ?? 'not connected to the host'}`));
     if (req.command === 'attach') this.#joined = true;
     const seq = this.#host.send({ type: 'request', command: req.command, ...(args === undefined ? {} : { arguments: args }) });
     this.#pending.set(seq, { seq: req.seq, command: req.command, entry });
@@ -157,7 +160,11 @@ export class GuestDapProxy {
 
   /** The host stream is gone: the client's session is over. */
   #lost(reason: string | null): void {
-    for (const pending of this.#pending.values()) this.#client.send(errorResponse(pending, `lspair: the connection to the host was lost${reason ? ` (${reason})` : ''}`));
+    const refusal = reason?.startsWith(PEER_RESET) ? reason.slice(PEER_RESET.length) : null;
+    // Refused before the client asked anything: kept open, so that its requests hear why (it ends the session itself).
+    if (refusal !== null && this.#pending.size === 0 && !this.#joined) return void (this.#refusal = refusal);
+    const why = refusal ?? `the connection to the host was lost${reason ? ` (${reason})` : ''}`;
+    for (const pending of this.#pending.values()) this.#client.send(errorResponse(pending, `lspair: ${why}`));
     this.#pending.clear();
     if (this.#joined) this.#client.send({ type: 'event', event: 'terminated' });
     this.#client.close(null);

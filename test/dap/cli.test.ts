@@ -65,7 +65,8 @@ test("a guest's lspair dap for an adapter the host has not configured is refused
     await guest.next('synced', 30_000);
     const wrong = shim(['nope', '--dir', mirror], guestEnv, 'guest, wrong adapter');
     assert.match(await wrong.client.refused('initialize', { adapterID: 'python' }), /no debug adapter 'nope' is configured on the host \(configured: py\)/);
-    await wrong.exited; // the daemon answered for the host and ended the connection: no code of its own to give
+    wrong.client.close(); // a client refused at initialize ends its adapter
+    await wrong.exited;
     const lsp = spawn(process.execPath, [BIN, 'lsp', 'nope', '--dir', mirror], { env: { ...process.env, ...guestEnv }, stdio: ['pipe', 'pipe', 'inherit'] });
     const editor = new LspClient(lsp.stdout, lsp.stdin);
     assert.match(await editor.initialize(mirror).then(() => 'initialized', (err: Error) => err.message), /^lspair: no language server 'nope' is configured on the host/);

@@ -1,5 +1,5 @@
 // The DAP layer's pieces on their own: the endpoint under hostile input, the site walker and path mapping,
-// breakpoint merging, and capability trimming.
+// breakpoint merging, capability trimming, and a guest proxy whose stream the host refused.
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { suite } from 'uvu';
@@ -7,8 +7,13 @@ import * as assert from 'uvu/assert';
 import { BreakpointBook } from '../../src/dap/breakpoints.js';
 import { trimCapabilities } from '../../src/dap/capabilities.js';
 import { requestEntry } from '../../src/dap/commands.js';
-import { Endpoint, classify } from '../../src/dap/endpoint.js';
-import { stallable } from '../helpers/streams.js';
+import { Endpoint, classify, type Response } from '../../src/dap/endpoint.js';
+import { GuestDapProxy } from '../../src/dap/index.js';
+import { GuestUris } from '../../src/policy/index.js';
+import { PEER_LIMITS } from '../../src/wire/framed-peer.js';
+import { PEER_RESET } from '../../src/wire/mux.js';
+import { duplexPair, stallable } from '../helpers/streams.js';
+import { tmpdir } from '../helpers/tmp.js';
 import { GuestHandles } from '../../src/dap/participant.js';
 import { HIDDEN_FRAME_NAME, Refused, collectPaths, mapSites, type PathMap } from '../../src/dap/paths.js';
 import { Dropped } from '../../src/dap/sites.js';
@@ -142,3 +147,19 @@ caps('a guest sees what its permissions allow; the host’s lifecycle never', ()
 });
 
 caps.run();
+
+const proxy = suite("a guest's proxy");
+proxy('a client the host refused before it asked anything hears why on its requests', async () => {
+  const [hostSide, guestSide] = duplexPair();
+  const [clientSide, proxySide] = duplexPair();
+  const client = new Endpoint(clientSide, clientSide, PEER_LIMITS.hostTool);
+  new GuestDapProxy(proxySide, proxySide, guestSide, new GuestUris(tmpdir('lspair-dap-refused-')), { materialise: async () => undefined });
+  hostSide.on('error', () => undefined); // the pair's other end hears the error too
+  guestSide.destroy(new Error(`${PEER_RESET}no debug adapter 'nope' is configured on the host (configured: py)`)); // what the mux says of a reset
+  await new Promise((resolve) => setImmediate(resolve)); // the proxy heard it before the client's first request
+  client.send({ type: 'request', command: 'initialize', arguments: { adapterID: 'python' } });
+  const [answer] = (await once(client, 'response')) as [Response];
+  assert.equal([answer.success, answer.message], [false, "lspair: no debug adapter 'nope' is configured on the host (configured: py)"]);
+  client.close(null);
+});
+proxy.run();
